@@ -1,0 +1,1 @@
+print("benchmarks: not yet")

@@ -1,0 +1,44 @@
+# Circuits — the two commands are `make run` (train the default MLP on Fashion-MNIST) and `make test`.
+SWIFT ?= swift
+RELEASE := -c release
+# Tests run in release with testability on: the numeric tests are slow in debug builds.
+TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist
+
+.PHONY: setup build test run bench bench-peers docs fuzz report-check setup-mpi clean
+
+setup:
+	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
+
+build: setup
+	$(SWIFT) build $(RELEASE)
+
+test: setup
+	$(SWIFT) build $(RELEASE) --product circuits
+	$(SWIFT) test $(TEST_FLAGS)
+
+run: setup
+	$(SWIFT) build $(RELEASE) --product circuits
+	.build/release/circuits train --data /usr/share/datasets/fashion-mnist --out model.safetensors --report report.html
+
+bench: setup
+	$(SWIFT) build $(RELEASE) --product CircuitsBench
+	.build/release/CircuitsBench --suite all
+
+bench-peers: setup
+	bash scripts/bench-peers-setup.sh
+
+docs: setup
+	bash scripts/docs.sh
+
+fuzz: setup
+	bash scripts/fuzz.sh
+
+report-check: setup
+	bash scripts/report-check.sh
+
+setup-mpi:
+	@bash scripts/apt-ensure.sh libopenmpi-dev openmpi-bin
+
+clean:
+	rm -rf .build

@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+// Circuits: neural-network classifiers trained fast on a CPU, built on OpenBLAS.
+// Layout and dependency direction: ../shared/DESIGN.md (CBLAS → Tensor → Layers → CircuitsCLI,
+// Datasets → Tensor, Gates stands alone).
+import PackageDescription
+
+let package = Package(
+    name: "Circuits",
+    products: [
+        .library(name: "Gates", targets: ["Gates"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Layers", targets: ["Layers"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .executable(name: "circuits", targets: ["circuits"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "Gates"),
+        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "Layers", dependencies: ["Tensor"]),
+        .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
+        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets"]),
+        .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
+        .executableTarget(
+            name: "CircuitsBench",
+            dependencies: ["Gates", "Tensor", "Layers", "Datasets", "CBLAS"],
+            path: "Benchmarks/CircuitsBench"
+        ),
+        .testTarget(name: "GatesTests", dependencies: ["Gates"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensor", "Gates", "Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"]),
+        .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// CircuitsCLI module: see ../shared/DESIGN.md.

@@ -1,0 +1,1 @@
+// Gates module: see ../shared/DESIGN.md.
