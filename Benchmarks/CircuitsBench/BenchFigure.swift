@@ -1,0 +1,34 @@
+import Foundation
+
+/// One measured figure of the benchmark suite, printed as a table row and as a JSON object
+/// `{"suite", "name", "value", "unit", "baseline", "ratio"}`.
+struct BenchFigure: Codable, Sendable {
+    var suite: String
+    var name: String
+    var value: Double
+    var unit: String
+    /// What `value` is compared with, measured in the same run (nil when it stands alone).
+    var baseline: Double? = nil
+    /// Name of the baseline (e.g. "torch", "raw cblas_sgemm", "unrolled scalar").
+    var baselineName: String? = nil
+    /// value / baseline for throughputs (higher is better).
+    var ratio: Double? = nil
+    /// Free-form context: threads, batch, percent of peak.
+    var note: String? = nil
+}
+
+/// Wall-clock seconds of `body`, monotonic.
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Median of `repetitions` timings of `body` after `warmup` untimed runs.
+func medianSeconds(warmup: Int = 1, repetitions: Int = 5, _ body: () throws -> Void) rethrows -> Double {
+    for _ in 0..<warmup { try body() }
+    var times: [Double] = []
+    for _ in 0..<repetitions { times.append(try seconds(body)) }
+    times.sort()
+    return times[times.count / 2]
+}
