@@ -50,7 +50,7 @@ public struct Tensor<Scalar: BLASScalar>: @unchecked Sendable {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         let n = shape.reduce(1, *)
         let storage = TensorStorage<Scalar>(capacity: n)
-        storage.base.initialize(repeating: 0, count: max(n, 1))
+        storage.base.initialize(repeating: 0, count: Swift.max(n, 1))
         self.init(storage: storage, offset: 0, shape: shape)
     }
 
@@ -60,7 +60,7 @@ public struct Tensor<Scalar: BLASScalar>: @unchecked Sendable {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         let n = shape.reduce(1, *)
         let storage = TensorStorage<Scalar>(capacity: n)
-        storage.base.initialize(repeating: value, count: max(n, 1))
+        storage.base.initialize(repeating: value, count: Swift.max(n, 1))
         self.init(storage: storage, offset: 0, shape: shape)
     }
 
@@ -123,7 +123,7 @@ public struct Tensor<Scalar: BLASScalar>: @unchecked Sendable {
             throw TensorError.invalidArgument(op: "arange", reason: "step \(step) never reaches \(end) from \(start)")
         }
         let n = Int(((end - start) / step).rounded(.up))
-        return Tensor(shape: [max(n, 0)]) { start + Scalar($0) * step }
+        return Tensor(shape: [Swift.max(n, 0)]) { start + Scalar($0) * step }
     }
 
     /// Uniform samples in `[low, high)` from `rng`.
