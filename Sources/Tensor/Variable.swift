@@ -1,0 +1,85 @@
+/// A wire of the vectorized circuit: a tensor value and, after `Tape.backward`, its gradient.
+///
+/// Parameters are variables that outlive one step; create them with `Variable(_:)` (no tape) and use
+/// them in operations with variables of a tape. Operations record onto the tape of any operand that
+/// has one; with no tape among the operands nothing is recorded (inference).
+public final class Variable<Scalar: BLASScalar> {
+    /// The value on the wire.
+    public var value: Tensor<Scalar>
+    /// Whether gradients flow into this variable.
+    public let requiresGrad: Bool
+    /// The tape that records operations on this variable (nil for parameters and constants).
+    public private(set) weak var tape: Tape<Scalar>?
+
+    @usableFromInline var gradBuffer: Tensor<Scalar>?
+    @usableFromInline var gradIsValid = false
+    /// Whether the gradient buffer belongs to this variable for good (parameters) or to the tape's arena.
+    @usableFromInline let ownsGradBuffer: Bool
+
+    /// A variable not bound to any tape: a parameter (`requiresGrad: true`) or a constant.
+    public init(_ value: Tensor<Scalar>, requiresGrad: Bool = true) {
+        self.value = value
+        self.requiresGrad = requiresGrad
+        self.tape = nil
+        self.ownsGradBuffer = true
+    }
+
+    @usableFromInline
+    init(_ value: Tensor<Scalar>, requiresGrad: Bool, tape: Tape<Scalar>?) {
+        self.value = value
+        self.requiresGrad = requiresGrad
+        self.tape = tape
+        self.ownsGradBuffer = tape == nil
+    }
+
+    /// The accumulated gradient, or nil if backward has not reached this variable since `zeroGrad()`.
+    public var grad: Tensor<Scalar>? { gradIsValid ? gradBuffer : nil }
+
+    /// Forgets the gradient (keeps the buffer, so the next backward writes into it without allocating).
+    @inlinable public func zeroGrad() { gradIsValid = false }
+
+    /// Sets the gradient, for optimizers and tests that supply one.
+    public func setGrad(_ g: Tensor<Scalar>) throws {
+        guard g.shape == value.shape else { throw TensorError.shapeMismatch(op: "setGrad", lhs: value.shape, rhs: g.shape) }
+        gradBuffer = g
+        gradIsValid = true
+    }
+
+    /// Gives `body` the gradient buffer to write and whether it must add (`true`: a gradient is already
+    /// there, the guide's branching wire) or may overwrite (`false`). Then marks the gradient valid.
+    @inlinable
+    public func accumulateGrad(_ body: (UnsafeMutablePointer<Scalar>, _ add: Bool) throws -> Void) rethrows {
+        guard requiresGrad else { return }
+        if gradBuffer == nil || gradBuffer!.shape != value.shape {
+            gradBuffer = (!ownsGradBuffer ? tape?.allocate(value.shape) : nil) ?? Tensor.uninitialized(value.shape)
+            gradIsValid = false
+        } else if ownsGradBuffer {
+            // The optimizer or the user may hold a copy of the last gradient: copy-on-write before writing.
+            gradBuffer!.makeUnique()
+        }
+        try body(gradBuffer!.unsafeWritePointer, gradIsValid)
+        gradIsValid = true
+    }
+
+    /// Adds `g` to the gradient (allocating it on first use).
+    @inlinable
+    public func accumulate(_ g: Tensor<Scalar>) throws {
+        guard requiresGrad else { return }
+        guard g.shape == value.shape else { throw TensorError.shapeMismatch(op: "accumulate gradient", lhs: value.shape, rhs: g.shape) }
+        let src = g.unsafeReadPointer, n = g.count
+        accumulateGrad { dst, add in
+            if add { for i in 0..<n { dst[i] += src[i] } } else { dst.update(from: src, count: n) }
+        }
+    }
+
+    /// The tape shared by `operands`, if any has one.
+    @inlinable
+    static func tape(of operands: Variable...) -> Tape<Scalar>? {
+        for v in operands { if let t = v.tape { return t } }
+        return nil
+    }
+
+    /// Whether any operand needs a gradient (if none does, no backward kernel is recorded).
+    @inlinable
+    static func anyRequiresGrad(_ operands: Variable...) -> Bool { operands.contains { $0.requiresGrad } }
+}
