@@ -25,8 +25,10 @@ extension Tensor where Scalar: BLASScalar {
     /// ```
     ///
     /// A matrix is treated as singular when LAPACK finds an exactly zero pivot, and also when a pivot
-    /// of U is at most `n · ε · max|A|` (ε the scalar's machine epsilon): such a matrix is singular to
-    /// working precision, and the "solution" LAPACK would return is rounding noise amplified by 1/ε.
+    /// of U is at most `n · ε · max|A|` (ε the scalar's machine epsilon). That second test catches the
+    /// usual way a singular matrix shows up in floating point, a pivot left as rounding residue
+    /// instead of exactly zero, where LAPACK would return noise amplified by 1/ε. It is a guard, not
+    /// a condition estimate: an ill-conditioned matrix can pass it. Use ``svd()`` to decide rank.
     ///
     /// - Parameter b: The right-hand side: a vector of length n, or an n×k matrix of k right-hand sides.
     /// - Returns: X, with the same shape as `b`.
@@ -80,8 +82,10 @@ extension Tensor where Scalar: BLASScalar {
     /// ```
     ///
     /// Rank deficiency is reported when LAPACK finds an exactly zero diagonal element in the triangular
-    /// factor, and also when one is at most `max(m, n) · ε · ‖A‖_F`: without pivoting, a rank-deficient
-    /// A leaves such a rounding-sized element, and dividing by it would return noise.
+    /// factor, and also when one is at most `max(m, n) · ε · ‖A‖_F`. That is how a rank-deficient A
+    /// usually shows up in floating point: a rounding-sized element, and dividing by it would return
+    /// noise. The factorization does not pivot, so this is a guard, not a rank decision: a nearly
+    /// rank-deficient A can pass it. Use ``svd()`` to decide numerical rank.
     ///
     /// - Parameter b: A vector of length m, or an m×k matrix of k right-hand sides.
     /// - Returns: X of shape [n] (for a vector `b`) or [n, k].
