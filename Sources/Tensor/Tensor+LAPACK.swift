@@ -131,9 +131,9 @@ extension Tensor where Scalar: BLASScalar {
         try factors.requireNonNegligibleDiagonal(count: Swift.min(m, n), stride: n, scale: frobeniusNorm(),
                                                  size: Swift.max(m, n), routine: routine, factor: factor,
                                                  what: "rank deficient")
-        let solution = try bx.rows(0..<n).reshaped(resultShape)
-        // `rows` is a view into the taller buffer; hand back a tensor that owns exactly its scalars.
-        return Tensor(shape: resultShape) { solution[flat: $0] }
+        // X is the top n rows. Copy them out rather than return a view, which would keep the taller
+        // max(m, n)×k buffer alive.
+        return try Tensor(bx.rows(0..<n).scalars, shape: resultShape)
     }
 
     // MARK: Cholesky
@@ -247,9 +247,9 @@ extension Tensor where Scalar: BLASScalar {
 
     /// The thin singular value decomposition A = U·diag(S)·Vᵀ of the m×n matrix `self`.
     ///
-    /// With k = min(m, n): U is m×k and Vᵀ is k×n, both with orthonormal rows/columns (UᵀU = I,
-    /// Vᵀ·V = I), and S is a vector of k singular values in descending order. Computed by divide and
-    /// conquer (`sgesdd` / `dgesdd`). Each singular vector pair is determined only up to a common sign.
+    /// With k = min(m, n): U is m×k with orthonormal columns (UᵀU = I), Vᵀ is k×n with orthonormal rows
+    /// (VᵀV = I), and S is a vector of the k singular values in descending order. Computed by divide and
+    /// conquer (`sgesdd` / `dgesdd`). Each pair of singular vectors is determined only up to a common sign.
     ///
     /// ```swift
     /// let a = try Tensor<Double>([[3, 0], [0, -4]])

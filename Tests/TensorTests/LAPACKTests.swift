@@ -3,7 +3,9 @@ import Testing
 
 // Each routine is checked twice: on a small matrix whose answer can be verified by hand, and by
 // reconstruction on seeded random matrices (the identity the factorization promises must hold).
-// One generic body per routine runs in both precisions; tolerances are relative to the data's scale.
+// One generic body per routine runs in both precisions. Tolerances are relative to the data's scale, about
+// 400 ε (5e-5 in Float, 1e-13 in Double), while the errors measured here are 10–40 ε: the headroom is for
+// other CPUs, whose OpenBLAS kernels round differently.
 
 // MARK: - Naive helpers (independent of any BLAS path, so they check LAPACK rather than mirror it)
 
@@ -211,7 +213,7 @@ private func checkCholesky<S: BLASScalar>(_: S.Type, tol: S) throws {
     }
 }
 
-@Test func choleskyFloat() throws { try checkCholesky(Float.self, tol: 1e-5) }
+@Test func choleskyFloat() throws { try checkCholesky(Float.self, tol: 5e-5) }
 @Test func choleskyDouble() throws { try checkCholesky(Double.self, tol: 1e-13) }
 
 private func checkCholeskyNotPositiveDefinite<S: BLASScalar>(_: S.Type) throws {
@@ -253,7 +255,7 @@ private func checkQR<S: BLASScalar>(_: S.Type, tol: S) throws {
     }
 }
 
-@Test func qrFloat() throws { try checkQR(Float.self, tol: 1e-5) }
+@Test func qrFloat() throws { try checkQR(Float.self, tol: 5e-5) }
 @Test func qrDouble() throws { try checkQR(Double.self, tol: 1e-13) }
 
 // MARK: - svd
@@ -285,7 +287,7 @@ private func checkSVD<S: BLASScalar>(_: S.Type, tol: S) throws {
     }
 }
 
-@Test func svdFloat() throws { try checkSVD(Float.self, tol: 1e-5) }
+@Test func svdFloat() throws { try checkSVD(Float.self, tol: 5e-5) }
 @Test func svdDouble() throws { try checkSVD(Double.self, tol: 1e-13) }
 
 // MARK: - symmetricEigen
@@ -317,7 +319,7 @@ private func checkSymmetricEigen<S: BLASScalar>(_: S.Type, tol: S) throws {
     }
 }
 
-@Test func symmetricEigenFloat() throws { try checkSymmetricEigen(Float.self, tol: 1e-5) }
+@Test func symmetricEigenFloat() throws { try checkSymmetricEigen(Float.self, tol: 5e-5) }
 @Test func symmetricEigenDouble() throws { try checkSymmetricEigen(Double.self, tol: 1e-13) }
 
 // MARK: - Validation
