@@ -55,6 +55,7 @@ extension Tensor {
 extension Variable {
     /// y = x·W + b recorded as one fused node: forward and backward write straight into the tape's
     /// arena and the parameters' gradient buffers (no temporaries in a warm training loop).
+    @inlinable
     public func affine(_ w: Variable, _ b: Variable) throws -> Variable {
         let x = self
         let (n, k, out) = try Tensor.affineShape(x.value, w.value, b.value)

@@ -11,6 +11,8 @@ extension Tensor {
     }
 
     /// Gathers rows into an existing buffer of shape `[indices.count, …]` (the training loop's reuse).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gatherRows(_ indices: [Int], into out: inout Tensor) throws {
         guard rank >= 1 else { throw TensorError.invalidShape(op: "gatherRows", shape: shape, expected: "rank ≥ 1") }
         let want = [indices.count] + shape.dropFirst()

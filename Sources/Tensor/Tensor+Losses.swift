@@ -34,6 +34,7 @@ extension Tensor {
     /// Mean of −log softmax(sᵢ)[yᵢ] over the batch, computed as logΣexp(sᵢ) − sᵢ[yᵢ] with the row
     /// maximum subtracted first, so logits of ±1000 neither overflow nor lose the answer.
     /// - Throws: `TensorError.indexOutOfRange` naming the row of a label outside `0..<classes`.
+    @inlinable
     public static func softmaxCrossEntropy(_ scores: Tensor, labels: [Int], weights: [Scalar]? = nil) throws -> Scalar {
         let (n, k) = try checkLabels("softmaxCrossEntropy", scores, labels)
         let (_, total, w) = try lossWeights("softmaxCrossEntropy", weights, rows: n)
@@ -57,7 +58,7 @@ extension Tensor {
         return out
     }
 
-    @usableFromInline
+    @inlinable
     static func softmaxCrossEntropyBackward(_ scores: Tensor, labels: [Int], weights: [Scalar]?, dLoss: Scalar,
                                             into g: UnsafeMutablePointer<Scalar>, add: Bool) throws {
         let (n, k) = try checkLabels("softmaxCrossEntropy", scores, labels)
@@ -222,6 +223,7 @@ extension Variable {
 
     /// Softmax cross-entropy of these scores against class `labels`; backward writes into the scores'
     /// gradient buffer directly.
+    @inlinable
     public func softmaxCrossEntropy(labels: [Int], weights: [Scalar]? = nil) throws -> Variable {
         let scores = self
         let loss = try Tensor.softmaxCrossEntropy(scores.value, labels: labels, weights: weights)

@@ -73,6 +73,7 @@ extension Variable {
     public static prefix func - (a: Variable) -> Variable { a * -1 }
 
     /// op(a)·op(b) through gemm; backward is two gemms with transpose flags.
+    @inlinable
     public func matmul(_ b: Variable, transposeLeft: Bool = false, transposeRight: Bool = false) throws -> Variable {
         let a = self
         let (m, n, k) = try Tensor.productShape("matmul", a.value, b.value, transposeLeft: transposeLeft, transposeRight: transposeRight)
@@ -112,6 +113,7 @@ extension Variable {
     // MARK: Nonlinearities
 
     /// max(0, x), forward and backward straight into arena buffers (the training step's hot path).
+    @inlinable
     public func relu() -> Variable {
         let x = self
         let y = Variable.outputBuffer(x.value.shape, x)

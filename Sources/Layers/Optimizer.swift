@@ -1,0 +1,169 @@
+/// Updates parameters from their gradients. Optimizers keep per-parameter state (velocities, moments)
+/// in buffers allocated on the first step and updated in place afterwards.
+public protocol Optimizer<Scalar>: AnyObject {
+    associatedtype Scalar: BLASScalar
+    /// The step size; schedules change it between epochs or steps.
+    var learningRate: Double { get set }
+    /// Applies one update to every parameter that has a gradient.
+    func step(_ parameters: [Parameter<Scalar>]) throws
+    /// The state to save in a checkpoint (buffers in parameter order, plus counters).
+    var state: OptimizerState<Scalar> { get }
+    /// Restores a saved state.
+    func restore(_ state: OptimizerState<Scalar>) throws
+}
+
+/// An optimizer's saved state: named buffers per parameter, and a step counter.
+public struct OptimizerState<Scalar: BLASScalar> {
+    public var buffers: [String: [Tensor<Scalar>]]
+    public var steps: Int
+    public init(buffers: [String: [Tensor<Scalar>]] = [:], steps: Int = 0) {
+        self.buffers = buffers
+        self.steps = steps
+    }
+}
+
+/// Which optimizer, as chosen on the command line and stored with a model.
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    case sgd, momentum, nesterov, adam, lbfgs
+}
+
+/// Plain SGD, momentum (heavy ball) and Nesterov momentum.
+///
+/// With velocity v and gradient g: momentum is v ← μv + g, p ← p − η·v; Nesterov is
+/// v ← μv + g, p ← p − η·(g + μv) (the look-ahead form used by PyTorch); plain SGD is p ← p − η·g, the
+/// guide's `a += step_size * a.grad` with the sign of a loss.
+public final class SGD<Scalar: BLASScalar>: Optimizer {
+    public var learningRate: Double
+    public let momentum: Double
+    public let nesterov: Bool
+    @usableFromInline var velocities: [Tensor<Scalar>] = []
+    @usableFromInline var steps = 0
+
+    /// - Throws: `TrainingError.invalidConfiguration` for a non-positive rate or momentum outside [0, 1).
+    public init(learningRate: Double, momentum: Double = 0, nesterov: Bool = false) throws {
+        guard learningRate > 0, learningRate.isFinite else { throw TrainingError.invalidConfiguration("learning rate \(learningRate) must be positive") }
+        guard momentum >= 0, momentum < 1 else { throw TrainingError.invalidConfiguration("momentum \(momentum) must be in [0, 1)") }
+        guard !nesterov || momentum > 0 else { throw TrainingError.invalidConfiguration("Nesterov needs momentum > 0") }
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func step(_ parameters: [Parameter<Scalar>]) throws {
+        if momentum > 0 && velocities.count != parameters.count {
+            velocities = parameters.map { Tensor(zeros: $0.variable.value.shape) }
+        }
+        steps += 1
+        let lr = Scalar(learningRate), mu = Scalar(momentum)
+        for (k, p) in parameters.enumerated() {
+            guard let g = p.variable.grad else { continue }
+            let n = g.count, gp = g.unsafeReadPointer
+            p.variable.value.withUnsafeMutableBufferPointer { w in
+                if momentum == 0 {
+                    for i in 0..<n { w[i] -= lr * gp[i] }
+                    return
+                }
+                velocities[k].withUnsafeMutableBufferPointer { v in
+                    if nesterov {
+                        for i in 0..<n { v[i] = mu * v[i] + gp[i]; w[i] -= lr * (gp[i] + mu * v[i]) }
+                    } else {
+                        for i in 0..<n { v[i] = mu * v[i] + gp[i]; w[i] -= lr * v[i] }
+                    }
+                }
+            }
+        }
+    }
+
+    public var state: OptimizerState<Scalar> { OptimizerState(buffers: ["velocity": velocities], steps: steps) }
+
+    public func restore(_ state: OptimizerState<Scalar>) throws {
+        velocities = state.buffers["velocity"] ?? []
+        steps = state.steps
+    }
+}
+
+/// Adam: per-parameter step sizes from running averages of the gradient (m) and its square (v), with
+/// bias correction m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) — divided, not multiplied — and p ← p − η·m̂/(√v̂ + ε).
+public final class Adam<Scalar: BLASScalar>: Optimizer {
+    public var learningRate: Double
+    public let beta1: Double, beta2: Double, epsilon: Double
+    @usableFromInline var m: [Tensor<Scalar>] = []
+    @usableFromInline var v: [Tensor<Scalar>] = []
+    @usableFromInline var steps = 0
+
+    public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) throws {
+        guard learningRate > 0, learningRate.isFinite else { throw TrainingError.invalidConfiguration("learning rate \(learningRate) must be positive") }
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else { throw TrainingError.invalidConfiguration("Adam betas must be in [0, 1)") }
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func step(_ parameters: [Parameter<Scalar>]) throws {
+        if m.count != parameters.count {
+            m = parameters.map { Tensor(zeros: $0.variable.value.shape) }
+            v = m
+        }
+        steps += 1
+        let t = Double(steps)
+        let c1 = 1 - _pow(beta1, t), c2 = 1 - _pow(beta2, t)
+        let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
+        // Folding both corrections into the step: η·m̂/(√v̂+ε) = (η/c1)·m / (√v/√c2 + ε).
+        let lrc = Scalar(learningRate / c1), rc2 = Scalar(1 / c2.squareRoot())
+        for (k, p) in parameters.enumerated() {
+            guard let g = p.variable.grad else { continue }
+            let n = g.count, gp = g.unsafeReadPointer
+            p.variable.value.withUnsafeMutableBufferPointer { w in
+                m[k].withUnsafeMutableBufferPointer { mp in
+                    v[k].withUnsafeMutableBufferPointer { vp in
+                        for i in 0..<n {
+                            let gi = gp[i]
+                            mp[i] = b1 * mp[i] + (1 - b1) * gi
+                            vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                            w[i] -= lrc * mp[i] / (vp[i].squareRoot() * rc2 + eps)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public var state: OptimizerState<Scalar> { OptimizerState(buffers: ["m": m, "v": v], steps: steps) }
+
+    public func restore(_ state: OptimizerState<Scalar>) throws {
+        m = state.buffers["m"] ?? []
+        v = state.buffers["v"] ?? []
+        steps = state.steps
+    }
+}
+
+@usableFromInline
+func _pow(_ x: Double, _ y: Double) -> Double { Double.pow(x, y) }
+
+/// Rescales all gradients together so their global L2 norm is at most `maxNorm`; returns the norm
+/// before clipping.
+@discardableResult
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+public func clipGradients<Scalar>(_ parameters: [Parameter<Scalar>], maxNorm: Double) -> Double {
+    var sumSquares = 0.0
+    for p in parameters {
+        guard let g = p.variable.grad else { continue }
+        g.withUnsafeBufferPointer { for x in $0 { sumSquares += Double(x) * Double(x) } }
+    }
+    let norm = sumSquares.squareRoot()
+    guard norm > maxNorm, norm > 0 else { return norm }
+    let scale = Scalar(maxNorm / norm)
+    for p in parameters where p.variable.grad != nil {
+        let n = p.variable.value.count
+        p.variable.accumulateGrad { g, _ in for i in 0..<n { g[i] *= scale } }
+    }
+    return norm
+}

@@ -1,0 +1,327 @@
+import Foundation
+
+/// Settings of a training run; stored with the model.
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    public var epochs = 10
+    public var batchSize = 128
+    public var optimizer: OptimizerKind = .momentum
+    public var learningRate = 0.05
+    /// Momentum for `.momentum` and `.nesterov`.
+    public var momentum = 0.9
+    public var schedule: LearningRateSchedule = .constant
+    public var regularization: Regularization = .none
+    /// Clip the global gradient norm to this (nil: no clipping).
+    public var clipNorm: Double? = nil
+    /// Seed of the shuffling generator (and of initialization when the trainer builds the model).
+    public var seed: UInt64 = 42
+    /// Stop when validation loss has not improved for this many epochs, restoring the best weights.
+    public var earlyStoppingPatience: Int? = nil
+    /// Per-class loss weights for unbalanced data (nil: all 1).
+    public var classWeights: [Double]? = nil
+    /// Iterations for `.lbfgs` (full batch; `epochs` is ignored).
+    public var lbfgsIterations = 200
+
+    public init() {}
+
+    /// Checks every setting. - Throws: `TrainingError.invalidConfiguration` naming the bad one.
+    public func validate() throws {
+        guard epochs >= 0 else { throw TrainingError.invalidConfiguration("epochs \(epochs) must be ≥ 0") }
+        guard batchSize > 0 else { throw TrainingError.invalidConfiguration("batch size \(batchSize) must be > 0") }
+        guard learningRate > 0, learningRate.isFinite else { throw TrainingError.invalidConfiguration("learning rate \(learningRate) must be > 0") }
+        guard regularization.l1 >= 0, regularization.l2 >= 0 else { throw TrainingError.invalidConfiguration("regularization must be ≥ 0") }
+        if let c = clipNorm, !(c > 0) { throw TrainingError.invalidConfiguration("clip norm \(c) must be > 0") }
+        if let w = classWeights, w.contains(where: { !($0 >= 0) || !$0.isFinite }) { throw TrainingError.invalidConfiguration("class weights must be finite and ≥ 0") }
+    }
+}
+
+/// Loss and accuracy of one epoch.
+public struct EpochReport: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double
+    /// Accuracy over the epoch's batches as they were trained (nil for regression).
+    public var trainAccuracy: Double?
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+    public var learningRate: Double
+    public var seconds: Double
+    public var examplesPerSecond: Double
+}
+
+/// What the trainer reports while it runs.
+public enum TrainingEvent {
+    case batch(epoch: Int, batch: Int, batches: Int, loss: Double, examplesPerSecond: Double)
+    case epoch(EpochReport)
+}
+
+/// The callback's answer: go on, or stop after the current batch.
+public enum TrainingControl { case proceed, stop }
+
+/// The record of a run.
+public struct TrainingHistory: Codable, Sendable {
+    public var epochs: [EpochReport] = []
+    /// Epoch whose weights the model ends with (best validation loss when early stopping).
+    public var bestEpoch: Int? = nil
+    public var stoppedEarly = false
+    /// True when the callback asked to stop.
+    public var interrupted = false
+    public var seconds = 0.0
+}
+
+/// Trains a `Sequential` model: epochs of shuffled mini-batches, forward on a tape, loss, backward,
+/// regularization, optional all-reduce hook, optional clipping, optimizer step.
+///
+/// The step reuses its buffers: the batch is gathered into a preallocated tensor, the tape's arena
+/// hands back last step's outputs, parameters' gradients and optimizer state are updated in place.
+public final class Trainer<Scalar: BLASScalar> {
+    public let model: Sequential<Scalar>
+    public let loss: LossFunction
+    public private(set) var configuration: TrainingConfiguration
+    public private(set) var optimizer: (any Optimizer<Scalar>)?
+    /// The shuffling generator; its state is part of a checkpoint.
+    public var rng: SeededRNG
+    /// Epochs completed (a resumed run continues from here).
+    public var completedEpochs = 0
+    /// Called between backward and the optimizer step with the parameters — where a data-parallel run
+    /// all-reduces gradients.
+    public var gradientHook: (([Parameter<Scalar>]) throws -> Void)? = nil
+
+    let tape = Tape<Scalar>()
+    var lastFiniteLoss: Double? = nil
+    var batchBuffers: [Int: Tensor<Scalar>] = [:]
+    var targetBuffers: [Int: Tensor<Scalar>] = [:]
+    var labelBuffer: [Int] = []
+    var weightBuffer: [Scalar] = []
+
+    public init(model: Sequential<Scalar>, loss: LossFunction, configuration: TrainingConfiguration) throws {
+        try configuration.validate()
+        self.model = model
+        self.loss = loss
+        self.configuration = configuration
+        self.rng = SeededRNG(seed: configuration.seed)
+        switch configuration.optimizer {
+        case .sgd: optimizer = try SGD(learningRate: configuration.learningRate)
+        case .momentum: optimizer = try SGD(learningRate: configuration.learningRate, momentum: configuration.momentum)
+        case .nesterov: optimizer = try SGD(learningRate: configuration.learningRate, momentum: configuration.momentum, nesterov: true)
+        case .adam: optimizer = try Adam(learningRate: configuration.learningRate)
+        case .lbfgs: optimizer = nil
+        }
+    }
+
+    /// Per-example weights of a batch from the class weights (nil when none are set).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func exampleWeights(_ labels: [Int]) -> [Scalar]? {
+        guard let cw = configuration.classWeights else { return nil }
+        weightBuffer.removeAll(keepingCapacity: true)
+        for y in labels { weightBuffer.append(y < cw.count ? Scalar(cw[y]) : 1) }
+        return weightBuffer
+    }
+
+    /// One optimization step on a batch: returns the batch loss (with regularization) and fills
+    /// `scores` with the tape's output. Throws `TrainingError.nonFinite` before updating anything if
+    /// the loss or a gradient is NaN/∞.
+    @discardableResult
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func step(_ x: Tensor<Scalar>, _ targets: Targets<Scalar>, epoch: Int = 0, step: Int = 0,
+                     scores: ((Tensor<Scalar>) -> Void)? = nil) throws -> Double {
+        guard let optimizer else { throw TrainingError.invalidConfiguration("step needs a first-order optimizer, not L-BFGS") }
+        let parameters = model.parameters
+        tape.reset()
+        for p in parameters { p.variable.zeroGrad() }
+        let out = try model.forward(tape.constant(x))
+        scores?(out.value)
+        var weights: [Scalar]? = nil
+        if case let .classes(y) = targets { weights = exampleWeights(y) }
+        let l = try loss(out, targets, weights: weights)
+        let value = Double(l.value[flat: 0]) + configuration.regularization.penalty(parameters)
+        guard value.isFinite else {
+            throw TrainingError.nonFinite(what: "loss", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
+        }
+        try tape.backward(l)
+        configuration.regularization.addGradients(parameters)
+        try gradientHook?(parameters)
+        for p in parameters where !(p.variable.grad?.isFinite ?? true) {
+            throw TrainingError.nonFinite(what: "gradient of \(p.name)", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
+        }
+        if let c = configuration.clipNorm { clipGradients(parameters, maxNorm: c) }
+        try optimizer.step(parameters)
+        lastFiniteLoss = value
+        // Release the step's closures now, so the batch buffers and the arena are uniquely held again
+        // and the next step writes into them without copy-on-write.
+        tape.reset()
+        return value
+    }
+
+    /// Gathers rows `indices` of `data` into reusable buffers and returns (features, targets).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func batch(_ data: TrainingData<Scalar>, _ indices: ArraySlice<Int>) throws -> (Tensor<Scalar>, Targets<Scalar>) {
+        let n = indices.count, idx = Array(indices)
+        var xb = batchBuffers[n] ?? Tensor.uninitialized([n, data.features.columns])
+        batchBuffers[n] = nil   // keep one reference while writing, so no copy-on-write is triggered
+        try data.features.gatherRows(idx, into: &xb)
+        batchBuffers[n] = xb
+        switch data.targets {
+        case let .classes(y):
+            labelBuffer.removeAll(keepingCapacity: true)
+            for i in indices { labelBuffer.append(y[i]) }
+            return (xb, .classes(labelBuffer))
+        case let .values(v):
+            var tb = targetBuffers[n] ?? Tensor.uninitialized([n, v.columns])
+            targetBuffers[n] = nil
+            try v.gatherRows(idx, into: &tb)
+            targetBuffers[n] = tb
+            return (xb, .values(tb))
+        }
+    }
+
+    /// Trains for the configured epochs (from `completedEpochs` on), reporting to `callback`.
+    /// - Throws: `TrainingError.nonFinite` naming the epoch and step, label errors naming the row.
+    @discardableResult
+    public func fit(_ train: TrainingData<Scalar>, validation: TrainingData<Scalar>? = nil,
+                    callback: ((TrainingEvent) -> TrainingControl)? = nil) throws -> TrainingHistory {
+        guard train.count > 0 else { throw TrainingError.invalidTargets("no training examples") }
+        if let inputs = model.inputs, inputs != train.features.columns {
+            throw TensorError.shapeMismatch(op: "fit (model inputs vs data features)", lhs: [inputs], rhs: [train.features.columns])
+        }
+        if case .classes = train.targets, let outputs = model.outputs, outputs != loss.outputs(classes: train.classes) {
+            throw TrainingError.invalidConfiguration("the model has \(outputs) outputs but \(loss) on \(train.classes) classes needs \(loss.outputs(classes: train.classes))")
+        }
+        var history = TrainingHistory()
+        let start = DispatchTime.now().uptimeNanoseconds
+        if configuration.optimizer == .lbfgs {
+            try fitLBFGS(train, validation: validation, history: &history, callback: callback)
+            history.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            return history
+        }
+        let parameters = model.parameters
+        var best: (loss: Double, epoch: Int, values: [Tensor<Scalar>])? = nil
+        var sinceBest = 0
+        let n = train.count, bs = configuration.batchSize
+        let batches = (n + bs - 1) / bs
+        model.isTraining = true
+        defer { model.isTraining = false }
+        epochs: while completedEpochs < configuration.epochs {
+            let epoch = completedEpochs
+            let lr = configuration.schedule.rate(base: configuration.learningRate, epoch: epoch)
+            optimizer?.learningRate = lr
+            let order = rng.permutation(n)
+            let epochStart = DispatchTime.now().uptimeNanoseconds
+            var lossSum = 0.0, correct = 0, seen = 0
+            var stopRequested = false
+            for b in 0..<batches {
+                let slice = order[(b * bs)..<min((b + 1) * bs, n)]
+                let (xb, tb) = try batch(train, slice)
+                let batchLoss = try step(xb, tb, epoch: epoch, step: b) { scores in
+                    if case let .classes(y) = tb { correct += Self.countCorrect(scores, y) }
+                }
+                lossSum += batchLoss * Double(slice.count)
+                seen += slice.count
+                if let callback {
+                    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
+                    if callback(.batch(epoch: epoch, batch: b + 1, batches: batches, loss: batchLoss,
+                                       examplesPerSecond: Double(seen) / max(elapsed, 1e-9))) == .stop {
+                        stopRequested = true
+                        break
+                    }
+                }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
+            var report = EpochReport(epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)),
+                                     trainAccuracy: train.classes > 0 ? Double(correct) / Double(max(seen, 1)) : nil,
+                                     validationLoss: nil, validationAccuracy: nil, learningRate: lr,
+                                     seconds: seconds, examplesPerSecond: Double(seen) / max(seconds, 1e-9))
+            if let validation {
+                let (vl, va) = try evaluate(validation)
+                report.validationLoss = vl
+                report.validationAccuracy = va
+            }
+            if stopRequested {
+                history.interrupted = true
+                history.epochs.append(report)
+                break epochs
+            }
+            completedEpochs += 1
+            history.epochs.append(report)
+            if callback?(.epoch(report)) == .stop { history.interrupted = true; break }
+            if let patience = configuration.earlyStoppingPatience, let vl = report.validationLoss {
+                if best == nil || vl < best!.loss {
+                    best = (vl, report.epoch, parameters.map { $0.variable.value })
+                    sinceBest = 0
+                } else {
+                    sinceBest += 1
+                    if sinceBest >= patience { history.stoppedEarly = true; break }
+                }
+            }
+        }
+        if let best, history.stoppedEarly || (best.epoch != history.epochs.last?.epoch) {
+            for (p, v) in zip(parameters, best.values) { p.variable.value = v }
+            history.bestEpoch = best.epoch
+        } else {
+            history.bestEpoch = history.epochs.last?.epoch
+        }
+        history.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return history
+    }
+
+    /// Full-batch training with L-BFGS.
+    func fitLBFGS(_ train: TrainingData<Scalar>, validation: TrainingData<Scalar>?, history: inout TrainingHistory,
+                  callback: ((TrainingEvent) -> TrainingControl)?) throws {
+        let parameters = model.parameters
+        let lbfgs = try LBFGS<Scalar>(maxIterations: configuration.lbfgsIterations)
+        let start = DispatchTime.now().uptimeNanoseconds
+        var evaluations = 0
+        let final = try lbfgs.minimize(parameters) {
+            evaluations += 1
+            tape.reset()
+            let out = try model.forward(tape.constant(train.features))
+            var weights: [Scalar]? = nil
+            if case let .classes(y) = train.targets { weights = exampleWeights(y) }
+            let l = try loss(out, train.targets, weights: weights)
+            try tape.backward(l)
+            configuration.regularization.addGradients(parameters)
+            try gradientHook?(parameters)
+            return Double(l.value[flat: 0]) + configuration.regularization.penalty(parameters)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        var report = EpochReport(epoch: 1, trainLoss: final, trainAccuracy: nil, validationLoss: nil, validationAccuracy: nil,
+                                 learningRate: 0, seconds: seconds, examplesPerSecond: Double(train.count * evaluations) / max(seconds, 1e-9))
+        if train.classes > 0 { report.trainAccuracy = try evaluate(train).accuracy }
+        if let validation { (report.validationLoss, report.validationAccuracy) = try evaluate(validation) }
+        history.epochs.append(report)
+        history.bestEpoch = 1
+        completedEpochs = configuration.epochs
+        _ = callback?(.epoch(report))
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func countCorrect(_ scores: Tensor<Scalar>, _ labels: [Int]) -> Int {
+        let k = scores.columns, p = scores.unsafeReadPointer
+        var correct = 0
+        for r in 0..<labels.count {
+            if k == 1 {
+                if (p[r] > 0 ? 1 : 0) == labels[r] { correct += 1 }
+                continue
+            }
+            var best = 0
+            for c in 1..<k where p[r * k + c] > p[r * k + best] { best = c }
+            if best == labels[r] { correct += 1 }
+        }
+        return correct
+    }
+
+    /// Mean loss (with regularization) and accuracy (nil for regression) of the model on `data`,
+    /// in evaluation mode.
+    public func evaluate(_ data: TrainingData<Scalar>) throws -> (loss: Double, accuracy: Double?) {
+        let scores = try model.predict(data.features)
+        let t = Tape<Scalar>()
+        let l = try loss(t.constant(scores), data.targets)
+        let value = Double(l.value[flat: 0]) + configuration.regularization.penalty(model.parameters)
+        if case let .classes(y) = data.targets {
+            return (value, Double(Self.countCorrect(scores, y)) / Double(max(y.count, 1)))
+        }
+        return (value, nil)
+    }
+}
