@@ -55,13 +55,13 @@ extension Tensor {
             return Tensor(repeating: s, shape: shape)
         case .row:
             let (m, n) = (g.rows, g.columns)
-            var out = Tensor(zeros: shape)
+            let out = Tensor(zeros: shape)
             let dst = out.unsafeWritePointer, src = g.unsafeReadPointer
             for r in 0..<m { for c in 0..<n { dst[c] += src[r * n + c] } }
             return out
         case .column:
             let (m, n) = (g.rows, g.columns)
-            var out = Tensor(zeros: shape)
+            let out = Tensor(zeros: shape)
             let dst = out.unsafeWritePointer, src = g.unsafeReadPointer
             for r in 0..<m {
                 var s: Scalar = 0

@@ -29,7 +29,7 @@ extension Tensor {
 
     /// Backward of `gatherRows`: scatter-adds each row's gradient back to the row it came from.
     public static func gatherRowsBackward(_ dy: Tensor, indices: [Int], inputShape: [Int]) -> Tensor {
-        var out = Tensor(zeros: inputShape)
+        let out = Tensor(zeros: inputShape)
         let rowLength = inputShape[0] == 0 ? 0 : out.count / inputShape[0]
         let o = out.unsafeWritePointer, g = dy.unsafeReadPointer
         for (k, i) in indices.enumerated() { for j in 0..<rowLength { o[i * rowLength + j] += g[k * rowLength + j] } }

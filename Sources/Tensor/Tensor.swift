@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Heap storage shared by tensors until one of them writes (copy-on-write).
 ///
 /// Allocated 64-byte aligned so BLAS and vectorized loops start on a cache line.
@@ -8,6 +10,7 @@ final class TensorStorage<Scalar: BLASScalar>: @unchecked Sendable {
 
     @usableFromInline
     init(capacity: Int) {
+        tensorAllocationCounter.add(1, ordering: .relaxed)
         self.capacity = capacity
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: max(capacity, 1) * MemoryLayout<Scalar>.stride, alignment: 64)
@@ -15,6 +18,17 @@ final class TensorStorage<Scalar: BLASScalar>: @unchecked Sendable {
     }
 
     deinit { UnsafeMutableRawPointer(base).deallocate() }
+}
+
+/// Number of tensor buffers allocated so far, process-wide: benchmarks check that a warm training step
+/// allocates none.
+@usableFromInline
+let tensorAllocationCounter = Atomic<Int>(0)
+
+extension Tensor {
+    /// Tensor buffers allocated so far in this process (all scalar types). A warm training step should
+    /// not change it.
+    public static var buffersAllocated: Int { tensorAllocationCounter.load(ordering: .relaxed) }
 }
 
 /// An n-dimensional array of `Float` or `Double`: row-major, contiguous, with value semantics.
