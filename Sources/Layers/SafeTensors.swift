@@ -430,8 +430,9 @@ extension SafeTensorsFile {
         } catch {
             throw SafeTensorsError.malformedHeader(file: file, offset: error.offset, reason: error.reason)
         }
+        // Cannot fail after the '{' check, but the members are needed by name.
         guard case let .object(members) = json else {
-            throw SafeTensorsError.invalidHeader(file: file, reason: "expected an object, found \(json.kindDescription)")
+            throw SafeTensorsError.malformedHeader(file: file, offset: 0, reason: "expected an object, found \(json.kindDescription)")
         }
 
         var entries: [SafeTensorsLayout.Entry] = []

@@ -11,8 +11,6 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The header is not JSON (or not the JSON safetensors allows). `offset` counts bytes from the start
     /// of the header, i.e. from byte 8 of the file.
     case malformedHeader(file: String, offset: Int, reason: String)
-    /// The header is JSON but not a safetensors header (not an object, …).
-    case invalidHeader(file: String, reason: String)
     /// Two header entries with the same tensor name: readers could disagree on which one they load.
     case duplicateTensor(file: String, tensor: String)
     /// A tensor's entry is not `{"dtype": …, "shape": […], "data_offsets": [begin, end]}`.
@@ -53,8 +51,6 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(file): header length \(length) exceeds the limit of \(limit) bytes"
         case let .malformedHeader(file, offset, reason):
             return "\(file): header is not valid JSON at byte \(offset) of the header: \(reason)"
-        case let .invalidHeader(file, reason):
-            return "\(file): invalid header: \(reason)"
         case let .duplicateTensor(file, tensor):
             return "\(file): tensor \"\(tensor)\" appears more than once in the header"
         case let .invalidEntry(file, tensor, reason):

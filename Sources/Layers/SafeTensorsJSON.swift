@@ -245,7 +245,7 @@ enum SafeTensorsJSON {
                 utf8.append(contentsOf: UTF8.encode(unicode)!)
             default:
                 position -= 1
-                throw error("invalid escape '\\\(describeByte())'")
+                throw error("invalid escape: \(describeByte()) after a backslash")
             }
         }
 
