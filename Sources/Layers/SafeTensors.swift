@@ -142,6 +142,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
     }
 
     /// Same tensors (names, order, dtypes, shapes, scalars) and same metadata; `fileName` is ignored.
+    /// Scalars compare as `Tensor` does, so a NaN is unequal to itself.
     public static func == (lhs: SafeTensorsFile, rhs: SafeTensorsFile) -> Bool {
         lhs.metadata == rhs.metadata && lhs.tensors.count == rhs.tensors.count
             && zip(lhs.tensors, rhs.tensors).allSatisfy { $0.name == $1.name && $0.tensor == $1.tensor }
