@@ -19,15 +19,19 @@
 /// ``forward()``: the same gates and units are reused, nothing is allocated.
 public final class Circuit {
     /// The gates in the order they were recorded (forward order).
-    public private(set) var gates: [any Gate] = []
+    public private(set) var gates: [Gate] = []
+    // The same gates, unowned: `gates` keeps them alive, and calling through these needs no
+    // retain/release per gate in the hot loops.
+    private var unmanagedGates: [Unmanaged<Gate>] = []
 
     /// An empty circuit.
     public init() {}
 
     /// Records a gate that has already run its first forward pass, and returns its output wire.
     @discardableResult
-    public func record(_ gate: some Gate) -> Unit {
+    public func record(_ gate: Gate) -> Unit {
         gates.append(gate)
+        unmanagedGates.append(.passUnretained(gate))
         return gate.output
     }
 
@@ -37,7 +41,9 @@ public final class Circuit {
     /// Re-runs every gate's forward pass in recording order with the inputs' current values. Every gate
     /// output's `grad` is reset to zero on the way.
     public func forward() {
-        for gate in gates { gate.forward() }
+        unmanagedGates.withUnsafeBufferPointer { buffer in
+            for gate in buffer { gate._withUnsafeGuaranteedRef { $0.forward() } }
+        }
     }
 
     /// Pulls on `output` with force `pull` (the default +1 asks the circuit to increase its output) and
@@ -48,10 +54,8 @@ public final class Circuit {
     /// accumulated into parameters before an update.
     public func backward(from output: Unit, pull: Double = 1) {
         output.grad += pull
-        var index = gates.count
-        while index > 0 {
-            index -= 1
-            gates[index].backward()
+        unmanagedGates.withUnsafeBufferPointer { buffer in
+            for gate in buffer.reversed() { gate._withUnsafeGuaranteedRef { $0.backward() } }
         }
     }
 

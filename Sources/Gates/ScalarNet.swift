@@ -3,6 +3,16 @@
 // like-for-like scalar counterpart of the vectorized engine: given the same initial weights, sample
 // order and hyperparameters it must end at the same weights (to rounding).
 
+/// How a ``ScalarNet`` wires each neuron's `Σ wᵢ·xᵢ + b` out of gates.
+public enum NeuronWiring: Sendable, Equatable {
+    /// One ``MultiplyGate`` per connection and one ``SumGate`` per neuron: the guide's circuits taken
+    /// literally, every product its own wire.
+    case multiplyAndSum
+    /// One ``WeightedSumGate`` per neuron: the same arithmetic and the same gradients, without the
+    /// intermediate product wires (a few times faster; the default).
+    case weightedSum
+}
+
 /// The loss a ``ScalarNet`` minimizes, per example.
 public enum ScalarLoss: Sendable, Equatable {
     /// The guide's SVM: one output score `s`, label `y ∈ {+1, −1}`, loss `max(0, 1 − y·s)`.
@@ -34,6 +44,8 @@ public final class ScalarNet {
     public let outputCount: Int
     /// The loss being minimized.
     public let loss: ScalarLoss
+    /// How neurons are built from gates.
+    public let wiring: NeuronWiring
     /// Output score wires, valid after a forward pass.
     public let scoreUnits: [Unit]
     /// The per-example loss wire, valid after a forward pass.
@@ -46,9 +58,11 @@ public final class ScalarNet {
     /// Binary: `[y]`. Multiclass: one-hot of the label followed by its complement (1 − one-hot).
     private let labelUnits: [Unit]
     private let circuit = Circuit()
-    // Flattened once so the update loop walks plain arrays.
-    private let allWeights: [Unit]
-    private let allBiases: [Unit]
+    // Storage of every weight, bias and input, gathered once so the per-example loops (load, update)
+    // walk plain arrays of pointers instead of Unit objects.
+    private let weightStorage: [UnsafeMutablePointer<Double>]
+    private let biasStorage: [UnsafeMutablePointer<Double>]
+    private let inputStorage: [UnsafeMutablePointer<Double>]
 
     /// Layer widths `[inputWidth] + hiddenWidths + [outputCount]`.
     public var widths: [Int] { [inputWidth] + hiddenWidths + [outputCount] }
@@ -63,7 +77,7 @@ public final class ScalarNet {
     ///   - biases: one array per layer (`biases[l].count == n_{l+1}`).
     public init(
         inputWidth: Int, hiddenWidths: [Int], outputCount: Int, loss: ScalarLoss,
-        weights: [[Double]], biases: [[Double]]
+        weights: [[Double]], biases: [[Double]], wiring: NeuronWiring = .weightedSum
     ) {
         precondition(inputWidth > 0 && outputCount > 0 && hiddenWidths.allSatisfy { $0 > 0 },
                      "ScalarNet: widths must be positive, got \(inputWidth) \(hiddenWidths) \(outputCount)")
@@ -82,26 +96,36 @@ public final class ScalarNet {
         self.hiddenWidths = hiddenWidths
         self.outputCount = outputCount
         self.loss = loss
+        self.wiring = wiring
         weightUnits = weights.map { $0.map { Unit($0) } }
         biasUnits = biases.map { $0.map { Unit($0) } }
         inputUnits = (0..<inputWidth).map { _ in Unit(0) }
         labelUnits = (0..<(loss == .binaryHinge ? 1 : 2 * outputCount)).map { _ in Unit(0) }
-        allWeights = weightUnits.flatMap { $0 }
-        allBiases = biasUnits.flatMap { $0 }
+        weightStorage = weightUnits.flatMap { $0 }.map(\.storage)
+        biasStorage = biasUnits.flatMap { $0 }.map(\.storage)
+        inputStorage = inputUnits.map(\.storage)
 
-        // Layers: each neuron is one multiply gate per incoming wire and one sum gate (with the bias),
-        // then a ReLU gate on hidden layers. The output layer stays linear: its wires are the scores.
+        // Layers: each neuron is a weighted sum of its incoming wires plus its bias (one gate, or one
+        // multiply gate per wire and a sum gate), then a ReLU gate on hidden layers. The output layer
+        // stays linear: its wires are the scores.
         var activations = inputUnits
         for l in 0..<(widths.count - 1) {
             let nIn = widths[l], nOut = widths[l + 1]
             var next: [Unit] = []
             next.reserveCapacity(nOut)
             for o in 0..<nOut {
-                var terms: [Unit] = []
-                terms.reserveCapacity(nIn + 1)
-                for i in 0..<nIn { terms.append(circuit.multiply(weightUnits[l][o * nIn + i], activations[i])) }
-                terms.append(biasUnits[l][o])
-                let preActivation = circuit.sum(terms)
+                let row = Array(weightUnits[l][(o * nIn)..<((o + 1) * nIn)])
+                let preActivation: Unit
+                switch wiring {
+                case .weightedSum:
+                    preActivation = circuit.weightedSum(weights: row, inputs: activations, bias: biasUnits[l][o])
+                case .multiplyAndSum:
+                    var terms: [Unit] = []
+                    terms.reserveCapacity(nIn + 1)
+                    for i in 0..<nIn { terms.append(circuit.multiply(row[i], activations[i])) }
+                    terms.append(biasUnits[l][o])
+                    preActivation = circuit.sum(terms)
+                }
                 next.append(l == widths.count - 2 ? preActivation : circuit.relu(preActivation))
             }
             activations = next
@@ -131,7 +155,7 @@ public final class ScalarNet {
     /// Drawn from `rng` layer by layer in storage order.
     public convenience init(
         inputWidth: Int, hiddenWidths: [Int], outputCount: Int, loss: ScalarLoss,
-        weightScale: Double? = nil, rng: inout GatesRNG
+        weightScale: Double? = nil, wiring: NeuronWiring = .weightedSum, rng: inout GatesRNG
     ) {
         let widths = [inputWidth] + hiddenWidths + [outputCount]
         var weights: [[Double]] = [], biases: [[Double]] = []
@@ -141,7 +165,7 @@ public final class ScalarNet {
             biases.append([Double](repeating: 0, count: widths[l + 1]))
         }
         self.init(inputWidth: inputWidth, hiddenWidths: hiddenWidths, outputCount: outputCount, loss: loss,
-                  weights: weights, biases: biases)
+                  weights: weights, biases: biases, wiring: wiring)
     }
 
     /// Current weights per layer, row-major out × in.
@@ -152,9 +176,13 @@ public final class ScalarNet {
     /// Loads input `x` and label into the circuit's pegs and runs the forward pass.
     private func load(_ x: [Double], label: Int) {
         precondition(x.count == inputWidth, "ScalarNet: input has width \(x.count), expected \(inputWidth)")
-        for i in 0..<inputWidth {
-            inputUnits[i].value = x[i]
-            inputUnits[i].grad = 0
+        x.withUnsafeBufferPointer { values in
+            inputStorage.withUnsafeBufferPointer { units in
+                for i in 0..<values.count {
+                    units[i][0] = values[i]  // value
+                    units[i][1] = 0          // grad: inputs are leaves, nothing else resets them
+                }
+            }
         }
         switch loss {
         case .binaryHinge:
@@ -228,14 +256,19 @@ public final class ScalarNet {
 
     /// Parameter update after a mini-batch: spring `−λ·w` on weights, `p += lr · p.grad`, grads cleared.
     private func step(learningRate lr: Double, regularization lambda: Double) {
-        for w in allWeights {
-            let g = w.grad - lambda * w.value
-            w.value += lr * g
-            w.grad = 0
+        // storage[0] is the value, storage[1] the grad (see Unit).
+        weightStorage.withUnsafeBufferPointer { weights in
+            for w in weights {
+                let pull = w[1] - lambda * w[0]
+                w[0] += lr * pull
+                w[1] = 0
+            }
         }
-        for b in allBiases {
-            b.value += lr * b.grad
-            b.grad = 0
+        biasStorage.withUnsafeBufferPointer { biases in
+            for b in biases {
+                b[0] += lr * b[1]
+                b[1] = 0
+            }
         }
     }
 }

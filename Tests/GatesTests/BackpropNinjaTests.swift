@@ -157,14 +157,30 @@ func remainingGates() {
     }
 }
 
+@Test("Weighted-sum gate (the neuron a*x + b*y + c with n terms) equals multiply and sum gates, and passes the check")
+func weightedSumGate() {
+    checkNinja("a*x+b*y+c", arity: 5, seed: 25, { c, u in
+        c.weightedSum(weights: [u[0], u[1]], inputs: [u[3], u[4]], bias: u[2])
+    }, guide: { v in [v[3], v[4], 1, v[0], v[1]] })
+    var rng = GatesRNG(seed: 26)
+    let w = (0..<7).map { _ in Unit(rng.uniform(-1, 1)) }, x = (0..<7).map { _ in Unit(rng.uniform(-1, 1)) }
+    let c = Circuit()
+    let out = c.tanh(c.weightedSum(weights: w, inputs: x))
+    let check = c.gradientCheck(of: out, withRespectTo: w + x)
+    #expect(check.worstRelativeError < 1e-6, "worst relative error \(check.worstRelativeError)")
+    // A wire used as both weight and input (w·w) gets both pulls.
+    let a = Unit(1.5), c2 = Circuit()
+    c2.backward(from: c2.weightedSum(weights: [a], inputs: [a]))
+    #expect(a.grad == 3)
+}
+
 @Test("Gradient check reports a wrong gate: a deliberately broken backward is caught")
 func gradientCheckCatchesBug() {
     final class BrokenMultiply: Gate {
         let u0: Unit, u1: Unit
-        let output = Unit(0)
-        init(_ u0: Unit, _ u1: Unit) { self.u0 = u0; self.u1 = u1; forward() }
-        func forward() { output.value = u0.value * u1.value; output.grad = 0 }
-        func backward() { u0.grad += u0.value * output.grad; u1.grad += u1.value * output.grad }  // swapped
+        init(_ u0: Unit, _ u1: Unit) { self.u0 = u0; self.u1 = u1; super.init(); forward() }
+        override func forward() { output.value = u0.value * u1.value; output.grad = 0 }
+        override func backward() { u0.grad += u0.value * output.grad; u1.grad += u1.value * output.grad }  // swapped
     }
     let a = Unit(1.5), b = Unit(-0.5)
     let circuit = Circuit()

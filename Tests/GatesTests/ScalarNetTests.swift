@@ -112,12 +112,12 @@ func blobs(count: Int, classes: Int, spread: Double, rng: inout GatesRNG) -> ([[
 /// Trains the gate net and the reference on identical inputs and returns the largest weight difference.
 func compareWithReference(
     widths: [Int], loss: ScalarLoss, inputs: [[Double]], labels: [Int], order: [Int],
-    batchSize: Int, learningRate: Double, regularization: Double, seed: UInt64
+    batchSize: Int, learningRate: Double, regularization: Double, seed: UInt64, wiring: NeuronWiring
 ) -> (difference: Double, net: ScalarNet, reference: ReferenceNet, initial: [[Double]]) {
     var rng = GatesRNG(seed: seed)
     let (w, b) = randomParameters(widths, scale: 1 / Double(widths[0]).squareRoot(), rng: &rng)
     let net = ScalarNet(inputWidth: widths[0], hiddenWidths: Array(widths.dropFirst().dropLast()),
-                        outputCount: widths.last!, loss: loss, weights: w, biases: b)
+                        outputCount: widths.last!, loss: loss, weights: w, biases: b, wiring: wiring)
     var reference = ReferenceNet(widths: widths, weights: w, biases: b, loss: loss)
     net.train(inputs: inputs, labels: labels, order: order, batchSize: batchSize,
               learningRate: learningRate, regularization: regularization)
@@ -150,28 +150,30 @@ func referenceGradientIsCorrect() {
     }
 }
 
-@Test("Scalar net, 2-D toy data, binary hinge, per-example SGD: same weights as the reference to 1e-9")
-func scalarNetBinaryPerExample() {
+@Test("Scalar net, 2-D toy data, binary hinge, per-example SGD: same weights as the reference to 1e-9",
+      arguments: [NeuronWiring.weightedSum, .multiplyAndSum])
+func scalarNetBinaryPerExample(wiring: NeuronWiring) {
     var rng = GatesRNG(seed: 11)
     let (x, k) = blobs(count: 40, classes: 2, spread: 1.2, rng: &rng)
     let labels = k.map { $0 == 0 ? 1 : -1 }
     let order = randomSampleOrder(count: x.count, iterations: 400, rng: &rng)
     let r = compareWithReference(widths: [2, 5, 1], loss: .binaryHinge, inputs: x, labels: labels, order: order,
-                                 batchSize: 1, learningRate: 0.05, regularization: 0.01, seed: 12)
+                                 batchSize: 1, learningRate: 0.05, regularization: 0.01, seed: 12, wiring: wiring)
     #expect(r.difference < 1e-9, "largest parameter difference \(r.difference)")
     #expect(maxAbsDifference(r.net.weights, r.initial) > 0.01, "training moved the weights")
     #expect(r.net.accuracy(inputs: x, labels: labels) > 0.9)
 }
 
-@Test("Scalar net, 2-D toy data, 3 classes, two hidden layers, mini-batch 7 (uneven last batch): matches reference")
-func scalarNetMulticlassMiniBatch() {
+@Test("Scalar net, 2-D toy data, 3 classes, two hidden layers, mini-batch 7 (uneven last batch): matches reference",
+      arguments: [NeuronWiring.weightedSum, .multiplyAndSum])
+func scalarNetMulticlassMiniBatch(wiring: NeuronWiring) {
     var rng = GatesRNG(seed: 21)
     let (x, labels) = blobs(count: 60, classes: 3, spread: 1.0, rng: &rng)
     var order: [Int] = []
     for _ in 0..<10 { order += Array(0..<60).shuffled(using: &rng) }
     order.removeLast(3)  // 597 = 85·7 + 2: the last batch is short
     let r = compareWithReference(widths: [2, 8, 6, 3], loss: .multiclassSVM, inputs: x, labels: labels, order: order,
-                                 batchSize: 7, learningRate: 0.1, regularization: 0.001, seed: 22)
+                                 batchSize: 7, learningRate: 0.1, regularization: 0.001, seed: 22, wiring: wiring)
     #expect(r.difference < 1e-9, "largest parameter difference \(r.difference)")
     #expect(r.net.accuracy(inputs: x, labels: labels) > 0.9)
     for i in 0..<5 {
@@ -179,18 +181,19 @@ func scalarNetMulticlassMiniBatch() {
     }
 }
 
-@Test("Scalar net, Fashion-MNIST-like input (784 wide, 10 classes), mini-batch 4: matches reference")
-func scalarNetFashionShaped() {
+@Test("Scalar net, Fashion-MNIST-like input (784 wide, 10 classes), mini-batch 4: matches reference",
+      arguments: [NeuronWiring.weightedSum, .multiplyAndSum])
+func scalarNetFashionShaped(wiring: NeuronWiring) {
     var rng = GatesRNG(seed: 31)
     let inputs = (0..<24).map { _ in (0..<784).map { _ in rng.uniform() } }  // pixel-like values in [0, 1)
     let labels = (0..<24).map { $0 % 10 }
     var order = Array(0..<24).shuffled(using: &rng)
     order += Array(0..<24).shuffled(using: &rng)
     let r = compareWithReference(widths: [784, 12, 10], loss: .multiclassSVM, inputs: inputs, labels: labels,
-                                 order: order, batchSize: 4, learningRate: 0.05, regularization: 0.01, seed: 32)
+                                 order: order, batchSize: 4, learningRate: 0.05, regularization: 0.01, seed: 32, wiring: wiring)
     #expect(r.difference < 1e-9, "largest parameter difference \(r.difference)")
     #expect(maxAbsDifference(r.net.weights, r.initial) > 1e-3)
-    #expect(r.net.gateCount > 784 * 12)
+    #expect(r.net.gateCount > (wiring == .multiplyAndSum ? 784 * 12 : 12))
 }
 
 @Test("Scalar net with no hidden layer, λ = 1, step 0.01, batch 1 is the guide's SVM")
