@@ -29,11 +29,22 @@ public final class SubtractGate: Gate {
 /// (the guide's "switcher").
 public final class MultiplyGate: Gate {
     public let u0: Unit, u1: Unit
-    public init(_ u0: Unit, _ u1: Unit) { self.u0 = u0; self.u1 = u1; super.init(); forward() }
-    public override func forward() { output.value = u0.value * u1.value; output.grad = 0 }
+    // The wires' storage, cached: one multiply gate per connection is the inner loop of a literal
+    // scalar net, and reading through the Unit object first would cost an extra dependent load.
+    private let p0: UnsafeMutablePointer<Double>, p1: UnsafeMutablePointer<Double>, out: UnsafeMutablePointer<Double>
+    public init(_ u0: Unit, _ u1: Unit) {
+        self.u0 = u0; self.u1 = u1
+        p0 = u0.storage; p1 = u1.storage
+        let output = Unit(0)
+        out = output.storage
+        super.init(output: output)
+        forward()
+    }
+    public override func forward() { out[0] = p0[0] * p1[0]; out[1] = 0 }
     public override func backward() {
-        u0.grad += u1.value * output.grad
-        u1.grad += u0.value * output.grad
+        let g = out[1]
+        p0[1] += p1[0] * g
+        p1[1] += p0[0] * g
     }
 }
 
@@ -41,16 +52,22 @@ public final class MultiplyGate: Gate {
 /// Every local derivative is 1. An empty sum outputs 0.
 public final class SumGate: Gate {
     public let inputs: [Unit]
-    public init(_ inputs: [Unit]) { self.inputs = inputs; super.init(); forward() }
+    // The inputs' storage, cached so the loops do not go through each Unit (see WeightedSumGate).
+    private let storage: [UnsafeMutablePointer<Double>]
+    public init(_ inputs: [Unit]) { self.inputs = inputs; storage = inputs.map(\.storage); super.init(); forward() }
     public override func forward() {
         var total = 0.0
-        for u in inputs { total += u.value }
+        storage.withUnsafeBufferPointer { units in
+            for u in units { total += u[0] }
+        }
         output.value = total
         output.grad = 0
     }
     public override func backward() {
         let g = output.grad
-        for u in inputs { u.grad += g }
+        storage.withUnsafeBufferPointer { units in
+            for u in units { u[1] += g }
+        }
     }
 }
 

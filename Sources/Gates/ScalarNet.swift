@@ -168,13 +168,26 @@ public final class ScalarNet {
                   weights: weights, biases: biases, wiring: wiring)
     }
 
+    /// Replaces every weight and bias (same shapes as the initializer takes: row-major out × in), e.g. to
+    /// restart training from the same point. Pending gradients are cleared.
+    public func setParameters(weights: [[Double]], biases: [[Double]]) {
+        precondition(weights.count == weightUnits.count && biases.count == biasUnits.count,
+                     "ScalarNet.setParameters: expected \(weightUnits.count) layers, got \(weights.count) and \(biases.count)")
+        for l in weightUnits.indices {
+            precondition(weights[l].count == weightUnits[l].count && biases[l].count == biasUnits[l].count,
+                         "ScalarNet.setParameters: layer \(l) expects \(weightUnits[l].count) weights and \(biasUnits[l].count) biases, got \(weights[l].count) and \(biases[l].count)")
+            for (unit, v) in zip(weightUnits[l], weights[l]) { unit.value = v; unit.grad = 0 }
+            for (unit, v) in zip(biasUnits[l], biases[l]) { unit.value = v; unit.grad = 0 }
+        }
+    }
+
     /// Current weights per layer, row-major out × in.
     public var weights: [[Double]] { weightUnits.map { $0.map(\.value) } }
     /// Current biases per layer.
     public var biases: [[Double]] { biasUnits.map { $0.map(\.value) } }
 
     /// Loads input `x` and label into the circuit's pegs and runs the forward pass.
-    private func load(_ x: [Double], label: Int) {
+    private func present(_ x: [Double], label: Int) {
         precondition(x.count == inputWidth, "ScalarNet: input has width \(x.count), expected \(inputWidth)")
         x.withUnsafeBufferPointer { values in
             inputStorage.withUnsafeBufferPointer { units in
@@ -201,13 +214,13 @@ public final class ScalarNet {
     /// The output scores for input `x`.
     public func scores(for x: [Double]) -> [Double] {
         // Any valid label will do: the scores do not depend on it.
-        load(x, label: loss == .binaryHinge ? 1 : 0)
+        present(x, label: loss == .binaryHinge ? 1 : 0)
         return scoreUnits.map(\.value)
     }
 
     /// The per-example data loss (no regularization).
     public func loss(for x: [Double], label: Int) -> Double {
-        load(x, label: label)
+        present(x, label: label)
         return lossUnit.value
     }
 
@@ -244,7 +257,7 @@ public final class ScalarNet {
             let pull = -1 / Double(end - start)
             for t in start..<end {
                 let i = order[t]
-                load(inputs[i], label: labels[i])
+                present(inputs[i], label: labels[i])
                 totalLoss += lossUnit.value
                 circuit.backward(from: lossUnit, pull: pull)
             }
