@@ -97,9 +97,10 @@ public final class ScalarNet {
         self.outputCount = outputCount
         self.loss = loss
         self.wiring = wiring
-        weightUnits = weights.map { $0.map { Unit($0) } }
-        biasUnits = biases.map { $0.map { Unit($0) } }
-        inputUnits = (0..<inputWidth).map { _ in Unit(0) }
+        // Each layer's parameters, and the input pegs, in one allocation apiece (see Unit.contiguous).
+        weightUnits = weights.map { Unit.contiguous($0) }
+        biasUnits = biases.map { Unit.contiguous($0) }
+        inputUnits = Unit.contiguous([Double](repeating: 0, count: inputWidth))
         labelUnits = (0..<(loss == .binaryHinge ? 1 : 2 * outputCount)).map { _ in Unit(0) }
         weightStorage = weightUnits.flatMap { $0 }.map(\.storage)
         biasStorage = biasUnits.flatMap { $0 }.map(\.storage)
