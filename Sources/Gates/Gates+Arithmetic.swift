@@ -37,11 +37,11 @@ public final class MultiplyGate: Gate {
     // The wires' storage, cached: one multiply gate per connection is the inner loop of a literal
     // scalar net, and reading through the Unit object first would cost an extra dependent load.
     private let p0: UnsafeMutablePointer<Double>, p1: UnsafeMutablePointer<Double>, out: UnsafeMutablePointer<Double>
-    /// Wires the gate to its inputs and runs the first forward pass.
-    public init(_ u0: Unit, _ u1: Unit) {
+    /// Wires the gate to its inputs and runs the first forward pass. Pass `output` to choose the wire it
+    /// writes (e.g. one of ``Unit/contiguous(_:)``, so a layer's products sit side by side).
+    public init(_ u0: Unit, _ u1: Unit, output: Unit = Unit(0)) {
         self.u0 = u0; self.u1 = u1
         p0 = u0.storage; p1 = u1.storage
-        let output = Unit(0)
         out = output.storage
         super.init(output: output)
         forward()

@@ -121,9 +121,9 @@ public final class ScalarNet {
                 case .weightedSum:
                     preActivation = circuit.weightedSum(weights: row, inputs: activations, bias: biasUnits[l][o])
                 case .multiplyAndSum:
-                    var terms: [Unit] = []
-                    terms.reserveCapacity(nIn + 1)
-                    for i in 0..<nIn { terms.append(circuit.multiply(row[i], activations[i])) }
+                    // The neuron's product wires in one allocation, so its sum gate reads them in a row.
+                    var terms = Unit.contiguous([Double](repeating: 0, count: nIn))
+                    for i in 0..<nIn { circuit.record(MultiplyGate(row[i], activations[i], output: terms[i])) }
                     terms.append(biasUnits[l][o])
                     preActivation = circuit.sum(terms)
                 }
