@@ -20,6 +20,7 @@ struct FashionMNISTTests {
             Issue.record("Fashion-MNIST is missing at \(Self.directory): run `make setup`")
             return 0
         }
+        BLAS.threads = 2   // results are bit-reproducible for a fixed thread count
         var cfg = TrainingConfiguration()
         cfg.seed = 42
         configure(&cfg)
