@@ -23,7 +23,7 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "Gates", exclude: ["README-section.md"]),
+        .target(name: "Gates"),
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Layers", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
