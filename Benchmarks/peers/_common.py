@@ -188,3 +188,44 @@ def training_data_or_random(count, features=784, classes=10, seed=0):
     X = rng.random((count, features), dtype=np.float32)
     y = rng.integers(0, classes, size=count, dtype=np.int64)
     return X, y, "random"
+
+
+# ---------------------------------------------------------------- the guide's 2-3-1 net
+
+# The six 2-D points and labels of the guide's chapter 2 SVM / neural-net examples.
+GUIDE_POINTS = [(1.2, 0.7), (-0.3, -0.5), (3.0, 0.1), (-0.1, -1.0), (-1.0, 1.1), (2.1, -3.0)]
+GUIDE_LABELS = [1, -1, 1, -1, -1, 1]
+
+# Parameter order of the 2-3-1 net: hidden neuron k computes max(0, a_k x + b_k y + c_k),
+# the score is a4 n1 + b4 n2 + c4 n3 + d4.
+GATES_PARAMETERS = ("a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3", "a4", "b4", "c4", "d4")
+GATES_STEP_SIZE = 0.01
+
+
+def gates_initial_parameters(seed):
+    """The guide's initialisation: every parameter uniform in [-0.5, 0.5), seeded."""
+    import random
+
+    rng = random.Random(seed)
+    return [rng.random() - 0.5 for _ in GATES_PARAMETERS]
+
+
+def gates_example_order(seed, length=4096):
+    """A seeded sequence of example indices (per-example SGD picks a random point each step)."""
+    import random
+
+    rng = random.Random(seed + 1)
+    return [rng.randrange(len(GUIDE_POINTS)) for _ in range(length)]
+
+
+def gates_accuracy(params):
+    """Fraction of the six points on the right side of the 2-3-1 net's decision boundary."""
+    a1, b1, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4 = params
+    right = 0
+    for (x, y), label in zip(GUIDE_POINTS, GUIDE_LABELS):
+        n1 = max(0.0, a1 * x + b1 * y + c1)
+        n2 = max(0.0, a2 * x + b2 * y + c2)
+        n3 = max(0.0, a3 * x + b3 * y + c3)
+        score = a4 * n1 + b4 * n2 + c4 * n3 + d4
+        right += (score > 0) == (label > 0)
+    return right / len(GUIDE_POINTS)
