@@ -82,6 +82,11 @@ def emit(peer, name, value, unit, **context):
     record = {"peer": peer, "name": name, "value": value, "unit": unit}
     record.update(context)
     record.setdefault("python", platform.python_version())
+    try:
+        # 1-minute load average when the figure was taken: other work on the machine skews it.
+        record.setdefault("load1", round(os.getloadavg()[0], 2))
+    except OSError:
+        pass
     print(json.dumps(record, sort_keys=False), flush=True)
 
 
