@@ -14,5 +14,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let labels = Data(bytes: data + 2 + split, count: size - 2 - split)
         _ = try? IDXReader.read(imageData: images, labelData: labels, name: "fuzz")
     }
+    // One input in eight also goes through a file, to exercise zlib's gzread path as well as inflate.
+    if size % 8 == 0 {
+        let path = NSTemporaryDirectory() + "fuzz-idx-\(getpid()).bin"
+        if (try? bytes.write(to: URL(fileURLWithPath: path))) != nil {
+            _ = try? IDXReader.readFeatures(path: path)
+            unlink(path)
+        }
+    }
     return 0
 }

@@ -13,5 +13,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let labels = Data(bytes: data + 2 + split, count: size - 2 - split)
         _ = try? NPYReader.read(featureData: features, labelData: labels, name: "fuzz")
     }
+    // One input in eight also goes through a file, to exercise zlib's gzread path as well as inflate.
+    if size % 8 == 0 {
+        let path = NSTemporaryDirectory() + "fuzz-npy-\(getpid()).bin"
+        if (try? bytes.write(to: URL(fileURLWithPath: path))) != nil {
+            _ = try? NPYReader.readFeatures(path: path)
+            unlink(path)
+        }
+    }
     return 0
 }
