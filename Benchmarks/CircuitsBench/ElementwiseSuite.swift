@@ -15,8 +15,10 @@ func elementwiseSuite(_ context: BenchContext) throws -> [BenchFigure] {
     let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
     output.initialize(repeating: 0)
     defer { output.deallocate() }
-    let callsPerSample = quick ? 10 : 40
-    let repetitions = quick ? 3 : 9
+    // Samples of ~3–6 ms, many of them: a call is ~150 µs, and on a shared machine a single sample can
+    // land on a burst of someone else's work.
+    let callsPerSample = quick ? 20 : 40
+    let repetitions = quick ? 7 : 15
     var sink: Float = 0
 
     // Each case: the Tensor expression and the loop computing the same scalars.

@@ -88,8 +88,12 @@ private let torchTargets: [Int: Double] = [32: 1.5, 128: 1.2, 512: 1.0]
 
 private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _ data: FashionMNIST) throws -> [BenchFigure] {
     let quick = context.quick
-    let rounds = quick ? 1 : 3
+    // Two rounds of ours/torch/ours/numpy and half the torch script's default sample length: at two
+    // threads on a busy machine torch's step can slow tenfold (its OpenMP threads wait for a core),
+    // and the full run has to stay within its ten minutes.
+    let rounds = quick ? 1 : 2
     let repetitions = 3
+    let examplesPerSample = quick ? 2048 : 8192
     let peak = context.peak()
     let batchList = mlpBatches.map(String.init).joined(separator: ",")
     var figures: [BenchFigure] = []
@@ -106,7 +110,7 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
         var versions: [String: String] = [:]
         func measureOurs() throws {
             for batch in mlpBatches {
-                let steps = MLPStepBench.stepsPerSample(batch: batch, quick: quick)
+                let steps = max(10, examplesPerSample / batch)
                 ours[batch, default: []].append(median(try benches[batch]!.samples(steps: steps, repetitions: repetitions)))
             }
         }
@@ -114,7 +118,8 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
             context.report.say("  (mlp step vs peers, threads=\(threads), round \(round + 1)/\(rounds))")
             for (peer, script) in [("torch", "mlp_step_torch.py"), ("numpy", "mlp_step_numpy.py")] {
                 try measureOurs()
-                var args = ["--threads", "\(threads)", "--batch", batchList, "--repetitions", "\(repetitions)"]
+                var args = ["--threads", "\(threads)", "--batch", batchList, "--repetitions", "\(repetitions)",
+                            "--examples-per-rep", "\(examplesPerSample)"]
                 if quick { args.append("--quick") }
                 for r in runner.run(script, args, timeout: 240) ?? [] {
                     guard let batch = r.int("batch"), let v = r.value else { continue }
@@ -276,6 +281,9 @@ private func gatesVersusPeers(_ context: BenchContext, _ runner: PeerRunner) -> 
             measureOurs()
             var args = ["--threads", "1", "--repetitions", "3"]
             if quick { args.append("--quick") }
+            // micrograd manages a few thousand examples/s: 5000 per sample keeps a round to seconds,
+            // still ~1 s per sample, long enough for the timer.
+            if peer == "micrograd" && !quick { args += ["--examples-per-rep", "5000"] }
             for r in runner.run(script, args, timeout: 180) ?? [] where r.name == "gates_231_sgd" {
                 if let v = r.value { theirs[peer, default: []].append(v) }
                 versions[peer] = r.version
