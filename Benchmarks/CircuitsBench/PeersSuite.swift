@@ -97,7 +97,13 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
     let peak = context.peak()
     let batchList = mlpBatches.map(String.init).joined(separator: ",")
     var figures: [BenchFigure] = []
-    for threads in context.options.threads {
+    // --quick keeps its minute by comparing at the first thread count only (each peer process costs
+    // seconds of interpreter and torch start-up before it measures anything).
+    let threadCounts = quick ? [context.options.threads[0]] : context.options.threads
+    if quick && context.options.threads.count > 1 {
+        context.report.say("  (--quick: mlp step against peers at threads=\(threadCounts[0]) only)")
+    }
+    for threads in threadCounts {
         BLAS.threads = threads
         var benches: [Int: MLPStepBench] = [:]
         for batch in mlpBatches {
