@@ -142,13 +142,28 @@ func runCapturing(_ executable: String, _ arguments: [String], timeout: Double,
         try? FileManager.default.removeItem(atPath: errPath)
     }
     do { try process.run() } catch { return nil }
-    let killer = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
+    let killed = KillFlag()
+    let killer = DispatchWorkItem { [process] in
+        if process.isRunning {
+            killed.set()
+            process.terminate()
+        }
+    }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
     let data = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    let timedOut = killer.isCancelled == false && process.terminationReason == .uncaughtSignal
     killer.cancel()
+    // Only our own terminate counts as a time-out; a child that crashed on a signal is a failure.
+    let timedOut = killed.isSet
     let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
     return ProcessResult(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
                          stderr: err, timedOut: timedOut)
+}
+
+/// Set by the time-out handler on another queue, read after the child has exited.
+private final class KillFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
