@@ -17,7 +17,7 @@ struct BenchFigure: Codable, Sendable {
     var note: String? = nil
     /// The goal this figure is held to, in words ("ratio ≥ 1.20"), when the issue sets one.
     var target: String? = nil
-    /// Whether `target` is met.
+    /// Whether `target` is met (nil: not judged, because the baseline could not be measured).
     var pass: Bool? = nil
     /// How far a missed target is, in words (nil when it passes or there is no target).
     var gap: String? = nil
@@ -31,8 +31,9 @@ extension BenchFigure {
     mutating func requireRatio(atLeast minimum: Double, _ wording: String? = nil) {
         target = wording ?? "ratio ≥ \(String(format: "%.2f", minimum))"
         guard let ratio else {
-            pass = false
-            gap = "no baseline measured"
+            // A peer that is not installed is not our failure: the target is left unjudged (pass nil).
+            pass = nil
+            gap = "not judged: no baseline measured"
             return
         }
         pass = ratio >= minimum

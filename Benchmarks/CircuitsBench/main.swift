@@ -50,10 +50,13 @@ for suite in options.suites {
 }
 
 let targets = report.figures.filter { $0.target != nil }
-let passed = targets.filter { $0.pass == true }.count
-report.say(String(format: "\nTargets: %d of %d met. Total %.0f s; load average at end %@.", passed, targets.count,
+let judged = targets.filter { $0.pass != nil }
+let passed = judged.filter { $0.pass == true }.count
+let unjudged = targets.count - judged.count
+report.say(String(format: "\nTargets: %d of %d met%@. Total %.0f s; load average at end %@.", passed, judged.count,
+                  unjudged > 0 ? " (\(unjudged) not judged: baseline missing)" : "",
                   Double(DispatchTime.now().uptimeNanoseconds - runStart) / 1e9, loadAverage()))
-for f in targets where f.pass != true {
+for f in judged where f.pass == false {
     report.say("  not met: \(f.name) — \(f.target!)" + (f.gap.map { ": \($0)" } ?? ""))
 }
 
