@@ -67,6 +67,7 @@ func mlpSuite(_ context: BenchContext) throws -> [BenchFigure] {
         return []
     }
     let quick = context.quick
+    context.refreshPeak()
     let peak = context.peak()
     let saved = BLAS.threads
     defer { BLAS.threads = saved }

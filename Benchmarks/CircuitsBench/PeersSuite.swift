@@ -94,6 +94,7 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
     let rounds = quick ? 1 : 2
     let repetitions = 3
     let examplesPerSample = quick ? 2048 : 8192
+    context.refreshPeak()
     let peak = context.peak()
     let batchList = mlpBatches.map(String.init).joined(separator: ",")
     var figures: [BenchFigure] = []
@@ -217,8 +218,14 @@ private func timeToAccuracy(_ context: BenchContext, _ runner: PeerRunner, _ dat
             String(format: "%.1f s/%d ep/%.1f%%", $0.value ?? 0, $0.int("epochs") ?? 0, ($0.double("accuracy") ?? 0) * 100)
         }.joined(separator: ", ")
         // Times: the ratio is theirs over ours, so above 1 still means ours is better.
+        // Seconds per epoch separate the step's speed from how many epochs each recipe needs (the
+        // initializers differ: He here, PyTorch's default uniform there).
+        let ourPerEpoch = median(ours.map { $0.seconds / Double(max($0.epochs, 1)) })
+        let torchPerEpoch = median(torch.map { ($0.value ?? 0) / Double(max($0.int("epochs") ?? 1, 1)) })
+        let perEpoch = String(format: "per epoch ours %.2f s, torch %.2f s", ourPerEpoch, torchPerEpoch)
         var f = BenchFigure(suite: "peers", name: name, value: ourSeconds, unit: "s", baseline: torchSeconds,
-                            baselineName: "torch", ratio: torchSeconds / ourSeconds, note: ourNote + "; " + torchNote)
+                            baselineName: "torch", ratio: torchSeconds / ourSeconds,
+                            note: ourNote + "; " + torchNote + "; " + perEpoch)
         f.requireRatio(atLeast: 1.0, "shorter than torch")
         if !ourReached {
             f.pass = false
@@ -226,7 +233,11 @@ private func timeToAccuracy(_ context: BenchContext, _ runner: PeerRunner, _ dat
         } else if !torchReached && f.pass == false {
             f.gap = (f.gap ?? "") + "; torch did not reach 87% either"
         }
-        if quick && !ourReached { f.gap! += " (--quick stops after \(maxEpochs) epochs)" }
+        if quick && !ourReached {
+            // A smoke run's two epochs cannot reach 87%: that is the mode, not a miss.
+            f.pass = nil
+            f.gap = "not judged: --quick stops after \(maxEpochs) epochs"
+        }
         figures.append(f)
     }
 

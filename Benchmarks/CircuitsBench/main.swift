@@ -63,7 +63,7 @@ for f in judged where f.pass == false {
 let command = (["CircuitsBench"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
 do {
     try report.writeJSON(to: "bench-results.json")
-    try report.writeMarkdown(to: "bench-results.md", header: header, command: command)
+    try report.writeMarkdown(to: "bench-results.md", header: header + ["Load average at end: \(loadAverage())"], command: command)
     report.say("Wrote bench-results.json and bench-results.md in \(FileManager.default.currentDirectoryPath).")
 } catch {
     report.say("Could not write the result files: \(error)")
