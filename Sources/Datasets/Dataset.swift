@@ -1,0 +1,101 @@
+#if canImport(Tensor)
+import Tensor
+#endif
+
+/// A labelled data set held in memory: one row of `features` per example.
+///
+/// Labels are class indices `0..<classCount`; `classNames[i]` is the label text as it appeared in the
+/// file (for numeric labels, the number in canonical form: `"-1"`, `"3"`, `"0.5"`). Readers sort classes
+/// (numerically for numeric labels, by text otherwise), so a training and a test file with the same
+/// classes get the same indices. `targets` keeps a numeric label column as read, for regression.
+///
+/// An unlabelled set (a CSV read with `label: .none`, for prediction) has empty `labels` and
+/// `classNames`.
+public struct Dataset: Sendable {
+    /// The examples, shape `[count, featureCount]`.
+    public var features: Tensor<Float>
+    /// Class index of each example, or empty for an unlabelled set.
+    public var labels: [Int]
+    /// Class index → original label text.
+    public var classNames: [String]
+    /// The label column as numbers, when every label was numeric (regression targets).
+    public var targets: [Float]?
+    /// Column names from a CSV header, when there was one.
+    public var featureNames: [String]?
+
+    /// A data set from its parts.
+    /// - Throws: `DataError.shapeMismatch` if `features` is not a matrix, if `labels` (when not empty)
+    ///   or `targets` do not have one entry per row, or a label is outside `0..<classNames.count`.
+    public init(features: Tensor<Float>, labels: [Int], classNames: [String], targets: [Float]? = nil,
+                featureNames: [String]? = nil) throws {
+        guard features.rank == 2 else {
+            throw DataError.shapeMismatch(file: "Dataset", expected: "a [count, features] matrix", found: "shape \(features.shape)")
+        }
+        let n = features.shape[0]
+        guard labels.isEmpty || labels.count == n else {
+            throw DataError.shapeMismatch(file: "Dataset", expected: "\(n) labels (one per row)", found: "\(labels.count)")
+        }
+        if let bad = labels.first(where: { $0 < 0 || $0 >= classNames.count }) {
+            throw DataError.shapeMismatch(file: "Dataset", expected: "labels in 0..<\(classNames.count)", found: "\(bad)")
+        }
+        if let targets, targets.count != n {
+            throw DataError.shapeMismatch(file: "Dataset", expected: "\(n) targets (one per row)", found: "\(targets.count)")
+        }
+        if let featureNames, featureNames.count != features.shape[1] {
+            throw DataError.shapeMismatch(file: "Dataset", expected: "\(features.shape[1]) feature names", found: "\(featureNames.count)")
+        }
+        self.init(unchecked: features, labels: labels, classNames: classNames, targets: targets, featureNames: featureNames)
+    }
+
+    /// For readers that have already validated their parts.
+    init(unchecked features: Tensor<Float>, labels: [Int], classNames: [String], targets: [Float]? = nil,
+         featureNames: [String]? = nil) {
+        self.features = features
+        self.labels = labels
+        self.classNames = classNames
+        self.targets = targets
+        self.featureNames = featureNames
+    }
+
+    /// Number of examples.
+    public var count: Int { features.shape[0] }
+    /// Number of features per example.
+    public var featureCount: Int { features.shape[1] }
+    /// Number of classes.
+    public var classCount: Int { classNames.count }
+    /// Whether the set carries labels.
+    public var isLabeled: Bool { !labels.isEmpty || count == 0 }
+
+    /// Number of examples of each class, indexed by class.
+    public var classCounts: [Int] {
+        var counts = [Int](repeating: 0, count: classCount)
+        for label in labels { counts[label] += 1 }
+        return counts
+    }
+
+    /// The examples at `indices`, in that order (repeats allowed): features, labels and targets gathered
+    /// together. Classes are kept as they are, so indices still mean the same class in the subset.
+    /// - Throws: `DataError.invalidArgument` naming the first index outside `0..<count`.
+    public func subset(_ indices: [Int]) throws -> Dataset {
+        let n = count, d = featureCount
+        if let bad = indices.first(where: { $0 < 0 || $0 >= n }) {
+            throw DataError.invalidArgument(op: "Dataset.subset", reason: "index \(bad) is out of range 0..<\(n)")
+        }
+        var gathered = Tensor<Float>(zeros: [indices.count, d])
+        if d > 0 {
+            features.withUnsafeBufferPointer { src in
+                gathered.withUnsafeMutableBufferPointer { dst in
+                    // Row copies: each row is contiguous in row-major storage.
+                    for (r, i) in indices.enumerated() {
+                        (dst.baseAddress! + r * d).update(from: src.baseAddress! + i * d, count: d)
+                    }
+                }
+            }
+        }
+        return Dataset(unchecked: gathered,
+                       labels: labels.isEmpty ? [] : indices.map { labels[$0] },
+                       classNames: classNames,
+                       targets: targets.map { t in indices.map { t[$0] } },
+                       featureNames: featureNames)
+    }
+}

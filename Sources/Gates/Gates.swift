@@ -1,1 +1,0 @@
-// Gates module: see ../shared/DESIGN.md.
