@@ -99,6 +99,8 @@ public enum IDXReader {
     /// - Throws: `DataError.fileNotFound` naming the labels path looked for, `DataError.shapeMismatch` if
     ///   the two files hold different numbers of examples, or any header or data error.
     public static func read(images: String, labels: String? = nil) throws -> Dataset {
+        // Opened first, so a wrong images path is reported as such rather than as missing labels.
+        let imagesInput = try ByteInput(path: images)
         let labelsPath: String
         if let labels {
             labelsPath = labels
@@ -108,7 +110,7 @@ public enum IDXReader {
             }
             labelsPath = found
         }
-        return try dataset(features: readFeatures(ByteInput(path: images)), featuresName: images,
+        return try dataset(features: readFeatures(imagesInput), featuresName: images,
                            labels: readLabels(ByteInput(path: labelsPath)), labelsName: labelsPath)
     }
 

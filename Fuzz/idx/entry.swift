@@ -1,0 +1,18 @@
+// Fuzz target for the IDX reader (features, labels, and the two together), plain and gzip.
+// Compiled as one module with Sources/Datasets and Sources/Tensor (see sources.txt); must never crash.
+import Foundation
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = Data(bytes: data, count: size)
+    _ = try? IDXReader.readFeatures(data: bytes, name: "fuzz")
+    _ = try? IDXReader.readLabels(data: bytes, name: "fuzz")
+    // The first two bytes (little-endian) say where the images end and the labels begin.
+    if size >= 2 {
+        let split = min(Int(data[0]) | Int(data[1]) << 8, size - 2)
+        let images = Data(bytes: data + 2, count: split)
+        let labels = Data(bytes: data + 2 + split, count: size - 2 - split)
+        _ = try? IDXReader.read(imageData: images, labelData: labels, name: "fuzz")
+    }
+    return 0
+}
