@@ -14,7 +14,7 @@ enum ReportCharts {
                           percent: Bool) -> String {
         let w = 460.0, h = 260.0, left = 56.0, right = 16.0, top = 30.0, bottom = 40.0
         let all = series.flatMap(\.points).filter { $0.1.isFinite }
-        var svg = "<svg id=\"\(id)\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"\(escape(title))\">"
+        var svg = "<svg id=\"\(id)\" class=\"chart\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"\(escape(title))\">"
         svg += "<text x=\"\(Int(w / 2))\" y=\"18\" text-anchor=\"middle\" class=\"title\">\(escape(title))</text>"
         guard !all.isEmpty else { return svg + "<text x=\"\(Int(w / 2))\" y=\"\(Int(h / 2))\" text-anchor=\"middle\">no data</text></svg>" }
         let xMin = all.map(\.0).min()!, xMax = max(all.map(\.0).max()!, xMin + 1)
@@ -58,7 +58,7 @@ enum ReportCharts {
         let cell = k <= 10 ? 40.0 : max(12.0, 400.0 / Double(k))
         let labelWidth = 90.0, top = 70.0
         let w = labelWidth + cell * Double(k) + 20, h = top + cell * Double(k) + 20
-        var svg = "<svg id=\"confusion\" class=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"confusion matrix\">"
+        var svg = "<svg id=\"confusion\" class=\"heatmap\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"confusion matrix\">"
         svg += "<text x=\"\(f(labelWidth + cell * Double(k) / 2))\" y=\"14\" text-anchor=\"middle\" class=\"title\">predicted →</text>"
         for c in 0..<k {
             let x = labelWidth + cell * (Double(c) + 0.5)
@@ -86,7 +86,7 @@ enum ReportCharts {
     static func decisionRegions(_ r: DecisionRegions, classNames: [String]) -> String {
         let size = 420.0, n = r.resolution
         let cell = size / Double(n)
-        var svg = "<svg id=\"regions\" class=\"regions\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(size)) \(Int(size))\" role=\"img\" aria-label=\"decision regions\">"
+        var svg = "<svg id=\"regions\" class=\"regions\" viewBox=\"0 0 \(Int(size)) \(Int(size))\" role=\"img\" aria-label=\"decision regions\">"
         for j in 0..<n {
             for i in 0..<n {
                 let c = r.classes[j * n + i]

@@ -22,8 +22,12 @@ struct TrainOptions: Equatable {
     var resume = false
 
     static let defaultOptimizer: OptimizerKind = .adam
-    static let defaultEpochs = 15
+    static let defaultEpochs = 20
     static let defaultBatchSize = 128
+    static let defaultSchedule = "cosine"
+    static let schedules = ["constant", "cosine", "step"]
+    /// The schedule's name as given (the schedule itself depends on the epoch count).
+    var scheduleName = TrainOptions.defaultSchedule
 
     /// The learning rate each optimizer starts from unless `--lr` says otherwise.
     static func defaultLearningRate(_ optimizer: OptimizerKind) -> Double {
@@ -42,6 +46,7 @@ struct TrainOptions: Equatable {
         c.epochs = defaultEpochs
         c.batchSize = defaultBatchSize
         c.seed = 42
+        c.schedule = schedule(defaultSchedule, epochs: defaultEpochs, rate: c.learningRate)
         return c
     }
 
@@ -64,6 +69,7 @@ struct TrainOptions: Equatable {
         OptionSpec("loss", value: "L", help: losses.joined(separator: "|"), default: "softmax"),
         OptionSpec("optimizer", value: "O", help: optimizers.joined(separator: "|"), default: defaultOptimizer.rawValue),
         OptionSpec("lr", value: "X", help: "learning rate", default: "1e-3 for adam, 0.05 for momentum/nesterov, 0.1 for sgd"),
+        OptionSpec("schedule", value: "S", help: "learning-rate schedule: constant, cosine (to 1% of --lr over the run), step (×0.5 every N/3 epochs)", default: defaultSchedule),
         OptionSpec("epochs", value: "N", help: "passes over the training data", default: "\(defaultEpochs)"),
         OptionSpec("batch-size", value: "N", help: "examples per mini-batch", default: "\(defaultBatchSize)"),
         OptionSpec("l2", value: "X", help: "L2 penalty λ on weights (λ/2·‖W‖²)", default: "0"),
@@ -95,6 +101,7 @@ struct TrainOptions: Equatable {
         if let lr = try args.double("lr", in: 1e-12...1e6) { o.configuration.learningRate = lr }
         if let e = try args.int("epochs", minimum: 1) { o.configuration.epochs = e }
         if let b = try args.int("batch-size", minimum: 1) { o.configuration.batchSize = b }
+        if let name = try args.choice("schedule", schedules) { o.scheduleName = name }
         if let l2 = try args.double("l2", in: 0...1e6) { o.configuration.regularization.l2 = l2 }
         if let l1 = try args.double("l1", in: 0...1e6) { o.configuration.regularization.l1 = l1 }
         if let p = try args.double("dropout", in: 0...0.99) { o.dropout = p }
@@ -108,6 +115,7 @@ struct TrainOptions: Equatable {
             guard let seed = UInt64(s) else { throw CLIError.usage("--seed expects a non-negative integer, got \"\(s)\"", command: command) }
             o.configuration.seed = seed
         }
+        o.configuration.schedule = schedule(o.scheduleName, epochs: o.configuration.epochs, rate: o.configuration.learningRate)
         o.threads = try args.int("threads", minimum: 1)
         if let out = args.string("out") { o.out = out }
         o.report = args.string("report")
@@ -119,6 +127,15 @@ struct TrainOptions: Equatable {
             throw CLIError.usage("--dropout applies after hidden layers; a linear model has none", command: command)
         }
         return o
+    }
+
+    /// The schedule called `name` for a run of `epochs` epochs starting at `rate`.
+    static func schedule(_ name: String, epochs: Int, rate: Double) -> LearningRateSchedule {
+        switch name {
+        case "cosine": return .cosine(epochs: epochs, minimum: rate * 0.01)
+        case "step": return .step(every: max(1, epochs / 3), factor: 0.5)
+        default: return .constant
+        }
     }
 
     /// `linear` → [], `mlp:256,128` → [256, 128].
