@@ -95,7 +95,7 @@ struct Report {
     .figures{display:flex;flex-wrap:wrap;gap:16px}
     figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px;flex:0 1 auto}
     figcaption{font-size:12px;color:#555;max-width:440px}
-    svg.chart{width:460px;height:260px}svg.heatmap{max-width:460px}svg.regions{width:420px;height:420px;display:block}
+    svg.chart{width:460px;height:260px}svg.heatmap{display:block}svg.regions{width:420px;height:420px;display:block}
     .title{font-size:13px;font-weight:600}.tick{font-size:10px;fill:#555}.legend{font-size:11px}.count{font-size:11px}
     .grid{stroke:#eee}.frame{fill:none;stroke:#bbb}
     table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}

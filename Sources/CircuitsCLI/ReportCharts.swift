@@ -9,13 +9,21 @@ enum ReportCharts {
 
     static func color(_ c: Int) -> String { palette[c % palette.count] }
 
+    /// The class colour mixed with 72% white, opaque (so overlapping cells leave no seams).
+    static func light(_ c: Int) -> String {
+        let hex = Array(color(c).dropFirst())
+        let channels = stride(from: 0, to: 6, by: 2).map { Int(String(hex[$0..<$0 + 2]), radix: 16) ?? 0 }
+        let mixed = channels.map { Int((Double($0) * 0.28 + 255 * 0.72).rounded()) }
+        return "rgb(\(mixed[0]),\(mixed[1]),\(mixed[2]))"
+    }
+
     /// A line chart of one or more series over epochs.
     static func lineChart(id: String, title: String, series: [(name: String, color: String, points: [(Double, Double)])],
                           percent: Bool) -> String {
         let w = 460.0, h = 260.0, left = 56.0, right = 16.0, top = 30.0, bottom = 40.0
         let all = series.flatMap(\.points).filter { $0.1.isFinite }
         var svg = "<svg id=\"\(id)\" class=\"chart\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"\(escape(title))\">"
-        svg += "<text x=\"\(Int(w / 2))\" y=\"18\" text-anchor=\"middle\" class=\"title\">\(escape(title))</text>"
+        svg += "<text x=\"\(Int(left))\" y=\"18\" class=\"title\">\(escape(title))</text>"
         guard !all.isEmpty else { return svg + "<text x=\"\(Int(w / 2))\" y=\"\(Int(h / 2))\" text-anchor=\"middle\">no data</text></svg>" }
         let xMin = all.map(\.0).min()!, xMax = max(all.map(\.0).max()!, xMin + 1)
         var yMin = all.map(\.1).min()!, yMax = all.map(\.1).max()!
@@ -23,6 +31,7 @@ enum ReportCharts {
         let pad = (yMax - yMin) * 0.08
         yMin -= pad; yMax += pad
         if percent { yMin = max(yMin, 0); yMax = min(yMax, 1) }
+        if all.allSatisfy({ $0.1 >= 0 }) { yMin = max(yMin, 0) }
         func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * (w - left - right) }
         func py(_ y: Double) -> Double { top + (1 - (y - yMin) / (yMax - yMin)) * (h - top - bottom) }
         // Axes and grid.
@@ -44,9 +53,9 @@ enum ReportCharts {
             for p in s.points where p.1.isFinite {
                 svg += "<circle cx=\"\(f(px(p.0)))\" cy=\"\(f(py(p.1)))\" r=\"2.5\" fill=\"\(s.color)\"/>"
             }
-            let lx = left + 10 + Double(k) * 120
-            svg += "<rect x=\"\(f(lx))\" y=\"\(f(top + 6))\" width=\"12\" height=\"3\" fill=\"\(s.color)\"/>"
-            svg += "<text x=\"\(f(lx + 16))\" y=\"\(f(top + 11))\" class=\"legend\">\(escape(s.name))</text>"
+            let lx = w - right - Double(series.count - k) * 95
+            svg += "<rect x=\"\(f(lx))\" y=\"12\" width=\"12\" height=\"3\" fill=\"\(s.color)\"/>"
+            svg += "<text x=\"\(f(lx + 16))\" y=\"17\" class=\"legend\">\(escape(s.name))</text>"
         }
         return svg + "</svg>"
     }
@@ -58,8 +67,9 @@ enum ReportCharts {
         let cell = k <= 10 ? 40.0 : max(12.0, 400.0 / Double(k))
         let labelWidth = 90.0, top = 70.0
         let w = labelWidth + cell * Double(k) + 20, h = top + cell * Double(k) + 20
-        var svg = "<svg id=\"confusion\" class=\"heatmap\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"confusion matrix\">"
-        svg += "<text x=\"\(f(labelWidth + cell * Double(k) / 2))\" y=\"14\" text-anchor=\"middle\" class=\"title\">predicted →</text>"
+        var svg = "<svg id=\"confusion\" class=\"heatmap\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"confusion matrix\">"
+        svg += "<text x=\"\(f(labelWidth + cell * Double(k) / 2))\" y=\"14\" text-anchor=\"middle\" class=\"tick\">predicted →</text>"
+        svg += "<text x=\"12\" y=\"\(f(top + cell * Double(k) / 2))\" text-anchor=\"middle\" class=\"tick\" transform=\"rotate(-90 12 \(f(top + cell * Double(k) / 2)))\">true class</text>"
         for c in 0..<k {
             let x = labelWidth + cell * (Double(c) + 0.5)
             svg += "<text x=\"\(f(x))\" y=\"\(f(top - 6))\" text-anchor=\"start\" transform=\"rotate(-45 \(f(x)) \(f(top - 6)))\" class=\"tick\">\(escape(name(c, classNames)))</text>"
@@ -87,11 +97,18 @@ enum ReportCharts {
         let size = 420.0, n = r.resolution
         let cell = size / Double(n)
         var svg = "<svg id=\"regions\" class=\"regions\" viewBox=\"0 0 \(Int(size)) \(Int(size))\" role=\"img\" aria-label=\"decision regions\">"
+        // One rectangle per run of equal cells along a grid row: far fewer elements than one per cell.
         for j in 0..<n {
-            for i in 0..<n {
+            var i = 0
+            while i < n {
                 let c = r.classes[j * n + i]
+                var end = i + 1
+                while end < n && r.classes[j * n + end] == c { end += 1 }
                 // Row 0 of the grid is the bottom of the plot (y grows upwards).
-                svg += "<rect x=\"\(f(Double(i) * cell))\" y=\"\(f(size - Double(j + 1) * cell))\" width=\"\(f(cell + 0.3))\" height=\"\(f(cell + 0.3))\" fill=\"\(color(c))\" fill-opacity=\"0.28\"/>"
+                let x = f(Double(i) * cell), y = f(size - Double(j + 1) * cell)
+                let width = f(Double(end - i) * cell + 0.5), height = f(cell + 0.5)
+                svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(width)\" height=\"\(height)\" fill=\"\(light(c))\"/>"
+                i = end
             }
         }
         func px(_ x: Double) -> Double { (x - r.xRange.lowerBound) / (r.xRange.upperBound - r.xRange.lowerBound) * size }
