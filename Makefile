@@ -15,7 +15,8 @@ build: setup
 
 test: setup
 	$(SWIFT) build $(RELEASE) --product circuits
-	$(SWIFT) test $(TEST_FLAGS)
+	# Serial: some tests set the process-wide BLAS thread count or measure peak memory.
+	$(SWIFT) test $(TEST_FLAGS) --no-parallel
 
 run: setup
 	$(SWIFT) build $(RELEASE) --product circuits

@@ -36,7 +36,10 @@ let package = Package(
         ),
         .testTarget(name: "GatesTests", dependencies: ["Gates"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
-        .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensor", "Gates", "Datasets"]),
+        .testTarget(
+            name: "LayersTests", dependencies: ["Layers", "Tensor", "Gates", "Datasets"],
+            exclude: ["Fixtures", "Regressions", "Reference"]
+        ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"]),
         .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"]),
     ]

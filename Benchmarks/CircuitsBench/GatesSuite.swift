@@ -9,10 +9,14 @@ import Gates
 /// 784-32-10 multiclass-SVM net over a Fashion-MNIST subset, each beside its unrolled scalar baseline.
 func gatesSuite(quick: Bool) -> [BenchFigure] {
     var figures: [BenchFigure] = []
-    let repetitions = quick ? 3 : 5
+    let repetitions = quick ? 7 : 21
 
     // --- The guide's 2-3-1 net on its six points -------------------------------------------------
-    let toySteps = quick ? 20_000 : 200_000
+    // Each timed run restarts from the same parameters and stays short: a dead ReLU's weights shrink by
+    // (1 − 0.01) per step under the spring, and within ~20k steps products of them fall into subnormal
+    // numbers, whose arithmetic is ~10× slower (measured: 140 vs 940 ns/example) and would swamp what
+    // is being compared. 0.99^5000 ≈ 1e-22 keeps every number normal.
+    let toySteps = 5_000
     var rng = GatesRNG(seed: 1)
     let toyOrder = randomSampleOrder(count: 6, iterations: toySteps, rng: &rng)
     let points = GuideData.points, labels = GuideData.labels
@@ -20,30 +24,35 @@ func gatesSuite(quick: Bool) -> [BenchFigure] {
     let initial = (0..<13).map { _ in initRNG.uniform() - 0.5 }
 
     let unrolled = UnrolledTwoLayerNet(parameters: initial)
-    let unrolledToy = medianSeconds(repetitions: repetitions) {
+    let runUnrolledToy = {
+        unrolled.p = initial
         for i in toyOrder { unrolled.learn(points[i][0], points[i][1], label: labels[i]) }
     }
-    let toyBaseline = Double(toySteps) / unrolledToy
 
     let net = TwoLayerNet(parameters: initial)
-    let gatesToy = medianSeconds(repetitions: repetitions) {
-        for i in toyOrder { net.learnFrom(points[i][0], points[i][1], label: labels[i]) }
-    }
-    figures.append(figure("gates TwoLayerNet 2-3-1 per-example SGD", Double(toySteps) / gatesToy, toyBaseline,
-                          note: "guide's 6 points, hinge force spec, step 0.01; baseline: guide's unrolled loop"))
+    figures.append(figure("gates TwoLayerNet 2-3-1 per-example SGD", pairedThroughput(
+        examples: toySteps, repetitions: repetitions, baseline: runUnrolledToy,
+        candidate: {
+            net.setParameters(initial)
+            for i in toyOrder { net.learnFrom(points[i][0], points[i][1], label: labels[i]) }
+        }),
+        note: "guide's 6 points, force spec, step 0.01, multiply/sum/ReLU gates; baseline: guide's unrolled loop"))
 
+    let toyWeights = [[initial[0], initial[1], initial[3], initial[4], initial[6], initial[7]],
+                      [initial[9], initial[10], initial[11]]]
+    let toyBiases = [[initial[2], initial[5], initial[8]], [initial[12]]]
     let general = ScalarNet(inputWidth: 2, hiddenWidths: [3], outputCount: 1, loss: .binaryHinge,
-                            weights: [[initial[0], initial[1], initial[3], initial[4], initial[6], initial[7]],
-                                      [initial[9], initial[10], initial[11]]],
-                            biases: [[initial[2], initial[5], initial[8]], [initial[12]]])
-    let gatesGeneral = medianSeconds(repetitions: repetitions) {
-        general.train(inputs: points, labels: labels, order: toyOrder, learningRate: 0.01, regularization: 1)
-    }
-    figures.append(figure("gates ScalarNet 2-3-1 per-example SGD", Double(toySteps) / gatesGeneral, toyBaseline,
-                          note: "general scalar net, \(general.gateCount) gates; baseline: guide's unrolled loop"))
+                            weights: toyWeights, biases: toyBiases)
+    figures.append(figure("gates ScalarNet 2-3-1 per-example SGD", pairedThroughput(
+        examples: toySteps, repetitions: repetitions, baseline: runUnrolledToy,
+        candidate: {
+            general.setParameters(weights: toyWeights, biases: toyBiases)
+            general.train(inputs: points, labels: labels, order: toyOrder, learningRate: 0.01, regularization: 1)
+        }),
+        note: "general scalar net, weighted-sum gates (\(general.gateCount) gates incl. loss); baseline: guide's unrolled loop"))
 
     // --- 784-32-10 on Fashion-MNIST --------------------------------------------------------------
-    let count = quick ? 200 : 1000
+    let count = quick ? 100 : 500
     let (images, classes, source) = fashionSubset(count: count)
     var wRNG = GatesRNG(seed: 3)
     let widths = [784, 32, 10]
@@ -58,34 +67,44 @@ func gatesSuite(quick: Bool) -> [BenchFigure] {
     let (lr, lambda) = (0.01, 1e-4)
 
     let mlp = UnrolledMLP(widths: widths, weights: w, biases: b)
-    let unrolledMLP = medianSeconds(repetitions: repetitions) {
+    let runUnrolledMLP = {
         for i in order { mlp.learn(images[i], label: classes[i], learningRate: lr, regularization: lambda) }
     }
-    let mlpBaseline = Double(count) / unrolledMLP
-
-    let scalarNet = ScalarNet(inputWidth: 784, hiddenWidths: [32], outputCount: 10, loss: .multiclassSVM,
-                              weights: w, biases: b)
-    let gatesMLP = medianSeconds(repetitions: repetitions) {
-        scalarNet.train(inputs: images, labels: classes, order: order, batchSize: 1,
-                        learningRate: lr, regularization: lambda)
+    for wiring in [NeuronWiring.weightedSum, .multiplyAndSum] {
+        let scalarNet = ScalarNet(inputWidth: 784, hiddenWidths: [32], outputCount: 10, loss: .multiclassSVM,
+                                  weights: w, biases: b, wiring: wiring)
+        let name = wiring == .weightedSum ? "gates ScalarNet 784-32-10 per-example SGD"
+                                          : "gates ScalarNet 784-32-10 multiply+sum gates"
+        let how = wiring == .weightedSum ? "weighted-sum gate per neuron" : "one multiply gate per connection"
+        figures.append(figure(name, pairedThroughput(
+            examples: count, repetitions: repetitions, baseline: runUnrolledMLP,
+            candidate: { scalarNet.train(inputs: images, labels: classes, order: order, batchSize: 1,
+                                         learningRate: lr, regularization: lambda) }),
+            note: "\(count) images (\(source)), multiclass SVM, \(how) (\(scalarNet.gateCount) gates); baseline: unrolled scalar loops"))
     }
-    figures.append(figure("gates ScalarNet 784-32-10 per-example SGD", Double(count) / gatesMLP, mlpBaseline,
-                          note: "\(count) images (\(source)), multiclass SVM, weighted-sum gates (\(scalarNet.gateCount) gates); baseline: unrolled scalar loops"))
-
-    let literal = ScalarNet(inputWidth: 784, hiddenWidths: [32], outputCount: 10, loss: .multiclassSVM,
-                            weights: w, biases: b, wiring: .multiplyAndSum)
-    let literalMLP = medianSeconds(repetitions: repetitions) {
-        literal.train(inputs: images, labels: classes, order: order, batchSize: 1,
-                      learningRate: lr, regularization: lambda)
-    }
-    figures.append(figure("gates ScalarNet 784-32-10 multiply+sum gates", Double(count) / literalMLP, mlpBaseline,
-                          note: "\(count) images (\(source)), one multiply gate per connection (\(literal.gateCount) gates); baseline: unrolled scalar loops"))
     return figures
 }
 
-private func figure(_ name: String, _ value: Double, _ baseline: Double, note: String) -> BenchFigure {
-    BenchFigure(suite: "gates", name: name, value: value, unit: "ex/s", baseline: baseline,
-                baselineName: "unrolled scalar", ratio: value / baseline, note: note)
+/// Times `baseline` and `candidate` alternately, `repetitions` pairs after one warm-up pair, and returns
+/// examples per second of each (median) and the median of the per-pair throughput ratios. Alternating
+/// keeps a busy machine's slow moments from landing on one side only.
+private func pairedThroughput(
+    examples: Int, repetitions: Int, baseline: () -> Void, candidate: () -> Void
+) -> (value: Double, baseline: Double, ratio: Double) {
+    baseline(); candidate()
+    var b: [Double] = [], c: [Double] = [], r: [Double] = []
+    for _ in 0..<repetitions {
+        let tb = seconds(baseline), tc = seconds(candidate)
+        b.append(tb); c.append(tc); r.append(tb / tc)
+    }
+    func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+    return (Double(examples) / median(c), Double(examples) / median(b), median(r))
+}
+
+private func figure(_ name: String, _ t: (value: Double, baseline: Double, ratio: Double), note: String) -> BenchFigure {
+    BenchFigure(suite: "gates", name: name, value: t.value, unit: "ex/s", baseline: t.baseline,
+                baselineName: "unrolled scalar", ratio: t.ratio,
+                note: note + "; ratio = median of alternating gate/unrolled timings")
 }
 
 /// The first `count` Fashion-MNIST training images scaled to [0, 1] and their labels, read by piping

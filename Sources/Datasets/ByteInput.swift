@@ -213,29 +213,31 @@ final class ByteInput {
 
     /// The rest of the data, for text formats. Refuses to grow beyond `limit` bytes.
     func readAll(limit: Int = Int.max) throws -> [UInt8] {
-        // Plain sizes are exact, so one allocation suffices; gzip grows geometrically from a guess.
-        var bytes = [UInt8](repeating: 0, count: min(exactSize.map { max($0 - position, 0) } ?? 1 << 16, limit))
-        var filled = 0
-        while true {
-            if filled == bytes.count {
-                if filled >= limit {
-                    var probe: UInt8 = 0
-                    if try withUnsafeMutableBytes(of: &probe, { try read(into: $0) }) > 0 {
-                        throw DataError.tooLarge(file: name, what: "reading the whole file", requested: limit + 1, limit: limit)
-                    }
-                    break
-                }
-                let step = exactSize != nil ? 4096 : max(1 << 16, filled)
-                bytes.append(contentsOf: repeatElement(0, count: min(step, limit - filled)))
+        if let exact = exactSize {
+            // Plain data: one allocation of exactly the remaining size.
+            let remaining = max(exact - position, 0)
+            guard remaining <= limit else {
+                throw DataError.tooLarge(file: name, what: "reading the whole file", requested: remaining, limit: limit)
             }
-            let room = bytes.count - filled
-            let got = try bytes.withUnsafeMutableBytes { all in
-                try read(into: UnsafeMutableRawBufferPointer(rebasing: all[filled...]))
+            var failure: Error? = nil
+            let bytes = [UInt8](unsafeUninitializedCapacity: remaining) { buffer, initialized in
+                do { initialized = try read(into: UnsafeMutableRawBufferPointer(buffer)) } catch { failure = error; initialized = 0 }
             }
-            filled += got
-            if got < room { break }
+            if let failure { throw failure }
+            return bytes
         }
-        bytes.removeSubrange(filled...)
+        // Compressed: decompress in chunks and append, letting the array grow geometrically.
+        var bytes: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { chunk.deallocate() }
+        while true {
+            let got = try read(into: chunk)
+            guard bytes.count + got <= limit else {
+                throw DataError.tooLarge(file: name, what: "reading the whole file", requested: bytes.count + got, limit: limit)
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<got]).bindMemory(to: UInt8.self))
+            if got < chunk.count { break }
+        }
         return bytes
     }
 }

@@ -52,11 +52,16 @@ public struct CSVOptions: Sendable, Equatable {
         case imputeMean
     }
 
+    /// Whether the first row is a header (default: guess).
     public var header: Header
+    /// The field separator (default: guess).
     public var delimiter: Delimiter
+    /// The label column (default: the last).
     public var label: LabelColumn
+    /// What to do with missing or non-numeric features (default: throw).
     public var missing: MissingValues
 
+    /// Options with the defaults above.
     public init(header: Header = .auto, delimiter: Delimiter = .auto, label: LabelColumn = .last,
                 missing: MissingValues = .error) {
         self.header = header
@@ -78,8 +83,10 @@ public struct CSVOptions: Sendable, Equatable {
 /// let iris = try CSVReader(options: .init(label: .name("species"))).read(path: "iris.csv")
 /// ```
 public struct CSVReader: Sendable {
+    /// How files are read.
     public var options: CSVOptions
 
+    /// A reader with the given options.
     public init(options: CSVOptions = CSVOptions()) {
         self.options = options
     }

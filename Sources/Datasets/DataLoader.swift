@@ -4,14 +4,24 @@ import Foundation
 public enum DataFormat: String, Sendable, CaseIterable, Codable {
     /// Decide from the path: a directory of MNIST files, the extension, or the first bytes.
     case auto
-    case csv, libsvm, idx, npy
+    /// Comma/semicolon/tab-separated values (`CSVReader`).
+    case csv
+    /// LIBSVM / SVMlight sparse text (`LIBSVMReader`).
+    case libsvm
+    /// IDX binary arrays, MNIST's format (`IDXReader`).
+    case idx
+    /// NumPy `.npy` arrays (`NPYReader`).
+    case npy
 }
 
 /// Reader settings for `DataLoader`; each applies only to its format.
 public struct LoadOptions: Sendable, Equatable {
+    /// Settings for CSV files.
     public var csv: CSVOptions
+    /// Settings for LIBSVM files.
     public var libsvm: LIBSVMOptions
 
+    /// Default settings for every format unless given.
     public init(csv: CSVOptions = CSVOptions(), libsvm: LIBSVMOptions = LIBSVMOptions()) {
         self.csv = csv
         self.libsvm = libsvm
@@ -20,7 +30,9 @@ public struct LoadOptions: Sendable, Equatable {
 
 /// What a load produced: a training set, and a test set when the source holds one (an MNIST directory).
 public struct LoadedData: Sendable {
+    /// The data set read (the training set of an MNIST directory).
     public var train: Dataset
+    /// The test set, when the source holds one.
     public var test: Dataset?
     /// The format actually read (never `.auto`).
     public var format: DataFormat

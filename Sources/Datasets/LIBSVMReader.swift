@@ -12,6 +12,7 @@ public struct LIBSVMOptions: Sendable, Equatable {
     /// data, so one line with index 10⁹ must not make the reader allocate gigabytes.
     public var maximumScalars: Int
 
+    /// Options: inferred dimension and a 1 GiB dense limit unless given.
     public init(dimension: Int? = nil, maximumScalars: Int = 1 << 28) {
         self.dimension = dimension
         self.maximumScalars = maximumScalars
@@ -25,8 +26,10 @@ public struct LIBSVMOptions: Sendable, Equatable {
 /// ignored, `#` starts a comment, blank lines are skipped. A zero, negative, duplicated or out-of-range
 /// index, or a value that is not a number, is an error naming the line and column.
 public struct LIBSVMReader: Sendable {
+    /// How files are read.
     public var options: LIBSVMOptions
 
+    /// A reader with the given options.
     public init(options: LIBSVMOptions = LIBSVMOptions()) {
         self.options = options
     }

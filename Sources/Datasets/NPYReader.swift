@@ -130,6 +130,10 @@ public enum NPYReader {
             throw DataError.shapeMismatch(file: input.name, expected: "\(total) bytes for shape \(header.shape)",
                                           found: "a compressed file that cannot expand beyond \(input.maximumSize) bytes")
         }
+        if let trailer = input.gzipTrailerSize, trailer != UInt32(truncatingIfNeeded: total) {
+            throw DataError.shapeMismatch(file: input.name, expected: "\(total) bytes for shape \(header.shape)",
+                                          found: "a gzip trailer giving the uncompressed length as \(trailer) (mod 2³²) bytes — truncated or altered?")
+        }
         return header
     }
 }

@@ -80,11 +80,17 @@ public struct Standardizer: FeatureTransform, Equatable {
 
     /// A standardizer with given statistics (for tests, or restored from elsewhere).
     public init(mean: [Float], scale: [Float]) throws {
-        guard mean.count == scale.count, scale.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw DataError.invalidArgument(op: "Standardizer", reason: "mean and scale need equal lengths and positive, finite scales")
+        guard mean.count == scale.count, scale.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
+            throw DataError.invalidArgument(op: "Standardizer", reason: "mean and scale need equal lengths, finite means and positive, finite scales")
         }
         self.mean = mean
         self.scale = scale
+    }
+
+    /// Decodes and validates (a model file is input like any other: mismatched lengths must not crash `transform`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(mean: c.decode([Float].self, forKey: .mean), scale: c.decode([Float].self, forKey: .scale))
     }
 
     public func transform(_ x: Tensor<Float>) throws -> Tensor<Float> {
@@ -124,6 +130,16 @@ public struct MinMaxScaler: FeatureTransform, Equatable {
         }
         minimum = lo
         range = zip(lo, hi).map { $1 - $0 > 0 ? $1 - $0 : 1 }
+    }
+
+    /// Decodes and validates the statistics.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        minimum = try c.decode([Float].self, forKey: .minimum)
+        range = try c.decode([Float].self, forKey: .range)
+        guard minimum.count == range.count, minimum.allSatisfy(\.isFinite), range.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw DataError.invalidArgument(op: "MinMaxScaler", reason: "minimum and range need equal lengths, finite minima and positive, finite ranges")
+        }
     }
 
     public func transform(_ x: Tensor<Float>) throws -> Tensor<Float> {
@@ -208,11 +224,31 @@ public struct PCAWhitener: FeatureTransform, Equatable {
             for j in 0..<d where abs(vectors[j, column]) > largest { largest = abs(vectors[j, column]); sign = vectors[j, column] < 0 ? -1 : 1 }
             for j in 0..<d { directions[j * components + c] = Float(sign * vectors[j, column]) }
         }
+        if let flat = variances.firstIndex(where: { $0 + epsilon <= 0 }) {
+            throw DataError.invalidArgument(op: "PCAWhitener", reason: "component \(flat) has zero variance; keep fewer components or use epsilon > 0")
+        }
         self.components = components
         self.epsilon = epsilon
         self.mean = mean
         self.variances = variances
         self.directions = directions
+    }
+
+    /// Decodes and validates that the parts fit together.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        components = try c.decode(Int.self, forKey: .components)
+        epsilon = try c.decode(Float.self, forKey: .epsilon)
+        mean = try c.decode([Float].self, forKey: .mean)
+        variances = try c.decode([Float].self, forKey: .variances)
+        directions = try c.decode([Float].self, forKey: .directions)
+        let d = mean.count
+        guard d >= 1, (1...d).contains(components), variances.count == components,
+              directions.count == d * components, epsilon >= 0, epsilon.isFinite,
+              mean.allSatisfy(\.isFinite), variances.allSatisfy({ $0 >= 0 && $0.isFinite && $0 + epsilon > 0 }),
+              directions.allSatisfy(\.isFinite) else {
+            throw DataError.invalidArgument(op: "PCAWhitener", reason: "inconsistent parameters: \(d) means, \(components) components, \(variances.count) variances, \(directions.count) direction entries")
+        }
     }
 
     public func transform(_ x: Tensor<Float>) throws -> Tensor<Float> {
@@ -258,11 +294,17 @@ public struct PCAWhitener: FeatureTransform, Equatable {
 
 /// A fitted transform of any kind, for storing in a model file and applying again at prediction time.
 ///
-/// Encodes as `{"standardize": {...}}`, `{"minMax": {...}}`, `{"pcaWhiten": {...}}` or `{"none": {}}`.
+/// Encodes as `{"kind": "standardize", "parameters": {"mean": […], "scale": […]}}` (kinds `none`,
+/// `standardize`, `minmax`, `pca`; `none` has `{"dimension": d}` as parameters), so the model-file
+/// metadata stays readable from Python.
 public enum Preprocessor: FeatureTransform, Equatable {
+    /// No transform (the width is still checked).
     case none(dimension: Int)
+    /// Per-column standardization.
     case standardize(Standardizer)
+    /// Per-column min–max scaling.
     case minMax(MinMaxScaler)
+    /// PCA whitening.
     case pcaWhiten(PCAWhitener)
 
     /// The kinds of preprocessing, as the CLI names them.
@@ -288,6 +330,43 @@ public enum Preprocessor: FeatureTransform, Equatable {
         case .standardize(let t): return t
         case .minMax(let t): return t
         case .pcaWhiten(let t): return t
+        }
+    }
+
+    /// The kind, as the CLI names it.
+    public var kind: Kind {
+        switch self {
+        case .none: return .none
+        case .standardize: return .standardize
+        case .minMax: return .minmax
+        case .pcaWhiten: return .pca
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case kind, parameters }
+    private struct Dimension: Codable { var dimension: Int }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(Kind.self, forKey: .kind) {
+        case .none:
+            let d = try c.decode(Dimension.self, forKey: .parameters).dimension
+            guard d >= 0 else { throw DataError.invalidArgument(op: "Preprocessor", reason: "negative dimension \(d)") }
+            self = .none(dimension: d)
+        case .standardize: self = .standardize(try c.decode(Standardizer.self, forKey: .parameters))
+        case .minmax: self = .minMax(try c.decode(MinMaxScaler.self, forKey: .parameters))
+        case .pca: self = .pcaWhiten(try c.decode(PCAWhitener.self, forKey: .parameters))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        switch self {
+        case .none(let d): try c.encode(Dimension(dimension: d), forKey: .parameters)
+        case .standardize(let t): try c.encode(t, forKey: .parameters)
+        case .minMax(let t): try c.encode(t, forKey: .parameters)
+        case .pcaWhiten(let t): try c.encode(t, forKey: .parameters)
         }
     }
 

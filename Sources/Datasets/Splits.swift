@@ -4,14 +4,19 @@ import Tensor
 
 /// Row indices of a train / validation / test split.
 public struct SplitIndices: Sendable, Equatable {
+    /// Rows to train on.
     public var train: [Int]
+    /// Rows for model selection (early stopping, hyperparameters).
     public var validation: [Int]
+    /// Rows held out for the final measurement.
     public var test: [Int]
 }
 
 /// One fold of k-fold cross-validation: train on `train`, measure on `validation`.
 public struct Fold: Sendable, Equatable {
+    /// Rows to train on in this fold.
     public var train: [Int]
+    /// Rows to measure on in this fold (sorted).
     public var validation: [Int]
 }
 

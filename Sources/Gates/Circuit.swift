@@ -42,7 +42,7 @@ public final class Circuit {
     /// output's `grad` is reset to zero on the way.
     public func forward() {
         unmanagedGates.withUnsafeBufferPointer { buffer in
-            for gate in buffer { gate._withUnsafeGuaranteedRef { $0.forward() } }
+            for index in 0..<buffer.count { buffer[index]._withUnsafeGuaranteedRef { $0.forward() } }
         }
     }
 
@@ -55,7 +55,11 @@ public final class Circuit {
     public func backward(from output: Unit, pull: Double = 1) {
         output.grad += pull
         unmanagedGates.withUnsafeBufferPointer { buffer in
-            for gate in buffer.reversed() { gate._withUnsafeGuaranteedRef { $0.backward() } }
+            var index = buffer.count
+            while index > 0 {
+                index -= 1
+                buffer[index]._withUnsafeGuaranteedRef { $0.backward() }
+            }
         }
     }
 

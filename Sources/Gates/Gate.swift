@@ -20,8 +20,9 @@ open class Gate {
     /// The wire this gate writes.
     public let output: Unit
 
-    /// Creates the gate's output wire (value 0 until the subclass runs ``forward()``).
-    public init() { output = Unit(0) }
+    /// A gate writing `output` (a fresh wire by default; its value is 0 until the subclass runs
+    /// ``forward()``). Subclasses that cache the output's storage create the unit first and pass it in.
+    public init(output: Unit = Unit(0)) { self.output = output }
 
     /// Recomputes `output.value` from the inputs and resets `output.grad` to zero.
     open func forward() { preconditionFailure("\(type(of: self)) must override forward()") }

@@ -97,9 +97,10 @@ public final class ScalarNet {
         self.outputCount = outputCount
         self.loss = loss
         self.wiring = wiring
-        weightUnits = weights.map { $0.map { Unit($0) } }
-        biasUnits = biases.map { $0.map { Unit($0) } }
-        inputUnits = (0..<inputWidth).map { _ in Unit(0) }
+        // Each layer's parameters, and the input pegs, in one allocation apiece (see Unit.contiguous).
+        weightUnits = weights.map { Unit.contiguous($0) }
+        biasUnits = biases.map { Unit.contiguous($0) }
+        inputUnits = Unit.contiguous([Double](repeating: 0, count: inputWidth))
         labelUnits = (0..<(loss == .binaryHinge ? 1 : 2 * outputCount)).map { _ in Unit(0) }
         weightStorage = weightUnits.flatMap { $0 }.map(\.storage)
         biasStorage = biasUnits.flatMap { $0 }.map(\.storage)
@@ -120,9 +121,9 @@ public final class ScalarNet {
                 case .weightedSum:
                     preActivation = circuit.weightedSum(weights: row, inputs: activations, bias: biasUnits[l][o])
                 case .multiplyAndSum:
-                    var terms: [Unit] = []
-                    terms.reserveCapacity(nIn + 1)
-                    for i in 0..<nIn { terms.append(circuit.multiply(row[i], activations[i])) }
+                    // The neuron's product wires in one allocation, so its sum gate reads them in a row.
+                    var terms = Unit.contiguous([Double](repeating: 0, count: nIn))
+                    for i in 0..<nIn { circuit.record(MultiplyGate(row[i], activations[i], output: terms[i])) }
                     terms.append(biasUnits[l][o])
                     preActivation = circuit.sum(terms)
                 }
@@ -168,13 +169,26 @@ public final class ScalarNet {
                   weights: weights, biases: biases, wiring: wiring)
     }
 
+    /// Replaces every weight and bias (same shapes as the initializer takes: row-major out × in), e.g. to
+    /// restart training from the same point. Pending gradients are cleared.
+    public func setParameters(weights: [[Double]], biases: [[Double]]) {
+        precondition(weights.count == weightUnits.count && biases.count == biasUnits.count,
+                     "ScalarNet.setParameters: expected \(weightUnits.count) layers, got \(weights.count) and \(biases.count)")
+        for l in weightUnits.indices {
+            precondition(weights[l].count == weightUnits[l].count && biases[l].count == biasUnits[l].count,
+                         "ScalarNet.setParameters: layer \(l) expects \(weightUnits[l].count) weights and \(biasUnits[l].count) biases, got \(weights[l].count) and \(biases[l].count)")
+            for (unit, v) in zip(weightUnits[l], weights[l]) { unit.value = v; unit.grad = 0 }
+            for (unit, v) in zip(biasUnits[l], biases[l]) { unit.value = v; unit.grad = 0 }
+        }
+    }
+
     /// Current weights per layer, row-major out × in.
     public var weights: [[Double]] { weightUnits.map { $0.map(\.value) } }
     /// Current biases per layer.
     public var biases: [[Double]] { biasUnits.map { $0.map(\.value) } }
 
     /// Loads input `x` and label into the circuit's pegs and runs the forward pass.
-    private func load(_ x: [Double], label: Int) {
+    private func present(_ x: [Double], label: Int) {
         precondition(x.count == inputWidth, "ScalarNet: input has width \(x.count), expected \(inputWidth)")
         x.withUnsafeBufferPointer { values in
             inputStorage.withUnsafeBufferPointer { units in
@@ -201,13 +215,13 @@ public final class ScalarNet {
     /// The output scores for input `x`.
     public func scores(for x: [Double]) -> [Double] {
         // Any valid label will do: the scores do not depend on it.
-        load(x, label: loss == .binaryHinge ? 1 : 0)
+        present(x, label: loss == .binaryHinge ? 1 : 0)
         return scoreUnits.map(\.value)
     }
 
     /// The per-example data loss (no regularization).
     public func loss(for x: [Double], label: Int) -> Double {
-        load(x, label: label)
+        present(x, label: label)
         return lossUnit.value
     }
 
@@ -244,7 +258,7 @@ public final class ScalarNet {
             let pull = -1 / Double(end - start)
             for t in start..<end {
                 let i = order[t]
-                load(inputs[i], label: labels[i])
+                present(inputs[i], label: labels[i])
                 totalLoss += lossUnit.value
                 circuit.backward(from: lossUnit, pull: pull)
             }

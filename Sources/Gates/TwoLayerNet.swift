@@ -52,6 +52,12 @@ public final class TwoLayerNet: GuideClassifier {
         self.init(parameters: (0..<13).map { _ in rng.uniform() - 0.5 }, stepSize: stepSize)
     }
 
+    /// Replaces the 13 parameters (order of ``parameterNames``) and clears their gradients.
+    public func setParameters(_ values: [Double]) {
+        precondition(values.count == 13, "TwoLayerNet needs 13 parameters, got \(values.count)")
+        for (unit, v) in zip(parameters, values) { unit.value = v; unit.grad = 0 }
+    }
+
     /// Current parameter values in the order of ``parameterNames``.
     public var parameterValues: [Double] { parameters.map(\.value) }
 

@@ -28,14 +28,45 @@ public final class Unit {
         set { storage[1] = newValue }
     }
 
+    /// The shared allocation this unit's numbers live in, or nil when the unit owns its own.
+    private let block: UnitBlock?
+
     /// A wire carrying `value`, with no pull on it yet.
     public init(_ value: Double, grad: Double = 0) {
         storage = .allocate(capacity: 2)
         storage.initialize(to: value)
         (storage + 1).initialize(to: grad)
+        block = nil
     }
 
-    deinit { storage.deallocate() }
+    private init(storage: UnsafeMutablePointer<Double>, block: UnitBlock) {
+        self.storage = storage
+        self.block = block
+    }
+
+    /// One unit per value (grads zero) whose numbers sit side by side in a single allocation.
+    ///
+    /// Use it for a layer's weights: a training loop then streams through memory (four wires per cache
+    /// line) instead of hopping between separately allocated units, which on a 784-32-10 net is the
+    /// difference between being limited by arithmetic and by memory.
+    public static func contiguous(_ values: [Double]) -> [Unit] {
+        let block = UnitBlock(count: values.count)
+        return values.enumerated().map { k, v in
+            let p = block.base + 2 * k
+            p.initialize(to: v)
+            (p + 1).initialize(to: 0)
+            return Unit(storage: p, block: block)
+        }
+    }
+
+    deinit { if block == nil { storage.deallocate() } }
+}
+
+/// Storage shared by the units of ``Unit/contiguous(_:)``; freed when the last of them goes.
+private final class UnitBlock {
+    let base: UnsafeMutablePointer<Double>
+    init(count: Int) { base = .allocate(capacity: Swift.max(2 * count, 1)) }
+    deinit { base.deallocate() }
 }
 
 extension Unit: CustomStringConvertible {

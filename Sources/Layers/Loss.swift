@@ -1,5 +1,5 @@
 /// The targets of a batch: class indices for classifiers, values for regression.
-public enum Targets<Scalar: BLASScalar> {
+public enum Targets<Scalar: BLASScalar>: Sendable {
     /// Class indices in 0..<classes, one per row.
     case classes([Int])
     /// Target values, one row per example ([n, k]).

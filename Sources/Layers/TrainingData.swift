@@ -1,5 +1,5 @@
 /// Features and targets to train or evaluate on.
-public struct TrainingData<Scalar: BLASScalar> {
+public struct TrainingData<Scalar: BLASScalar>: Sendable {
     /// [n, features].
     public var features: Tensor<Scalar>
     public var targets: Targets<Scalar>

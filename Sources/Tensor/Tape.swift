@@ -62,11 +62,17 @@ public final class Tape<Scalar: BLASScalar> {
     /// recorded kernel in reverse, accumulating gradients into the variables that require them.
     /// - Throws: `TensorError.shapeMismatch` if `seed` does not have the output's shape.
     public func backward(_ output: Variable<Scalar>, seed: Tensor<Scalar>? = nil) throws {
-        let g = seed ?? Tensor(repeating: 1, shape: output.value.shape)
-        guard g.shape == output.value.shape else {
-            throw TensorError.shapeMismatch(op: "backward seed", lhs: g.shape, rhs: output.value.shape)
+        if let seed {
+            guard seed.shape == output.value.shape else {
+                throw TensorError.shapeMismatch(op: "backward seed", lhs: seed.shape, rhs: output.value.shape)
+            }
+            try output.accumulate(seed)
+        } else {
+            let n = output.value.count
+            output.accumulateGrad { g, add in
+                if add { for i in 0..<n { g[i] += 1 } } else { g.update(repeating: 1, count: n) }
+            }
         }
-        try output.accumulate(g)
         for step in steps.reversed() { try step() }
     }
 

@@ -227,7 +227,9 @@ extension Variable {
     public func softmaxCrossEntropy(labels: [Int], weights: [Scalar]? = nil) throws -> Variable {
         let scores = self
         let loss = try Tensor.softmaxCrossEntropy(scores.value, labels: labels, weights: weights)
-        return Variable.record(try Tensor([loss], shape: []), inputs: [scores]) { dy in
+        let y = Variable.outputBuffer([], scores)
+        y.unsafeWritePointer[0] = loss
+        return Variable.record(y, inputs: [scores]) { dy in
             try scores.accumulateGrad { g, add in
                 try Tensor.softmaxCrossEntropyBackward(scores.value, labels: labels, weights: weights, dLoss: dy[flat: 0], into: g, add: add)
             }

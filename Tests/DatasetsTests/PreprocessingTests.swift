@@ -96,6 +96,25 @@ struct PreprocessingTests {
             #expect(restored == fitted)
             #expect(try restored.transform(x) == fitted.transform(x))
         }
+        let json = try JSONEncoder().encode(Preprocessor.standardize(Standardizer(mean: [1, 2], scale: [3, 4])))
+        let object = try JSONSerialization.jsonObject(with: json) as? [String: Any]
+        #expect(object?["kind"] as? String == "standardize")
+        #expect((object?["parameters"] as? [String: Any])?["scale"] as? [Double] == [3, 4])
+    }
+
+    @Test("Decoding inconsistent parameters throws instead of crashing later in transform")
+    func decodingValidates() throws {
+        let bad = [
+            #"{"kind":"standardize","parameters":{"mean":[1,2],"scale":[1]}}"#,
+            #"{"kind":"standardize","parameters":{"mean":[1],"scale":[0]}}"#,
+            #"{"kind":"minmax","parameters":{"minimum":[0],"range":[-1]}}"#,
+            #"{"kind":"pca","parameters":{"components":2,"epsilon":0,"mean":[0,0],"variances":[1,1],"directions":[1,0,0]}}"#,
+            #"{"kind":"pca","parameters":{"components":3,"epsilon":0,"mean":[0,0],"variances":[1,1,1],"directions":[1,0,0,1,0,0]}}"#,
+            #"{"kind":"none","parameters":{"dimension":-1}}"#,
+        ]
+        for text in bad {
+            #expect(throws: (any Error).self) { _ = try JSONDecoder().decode(Preprocessor.self, from: Data(text.utf8)) }
+        }
     }
 }
 

@@ -115,3 +115,33 @@ func svmSeedSurvey() {
     #expect(survey.atCheckpoint[it400][six] < 0.25, "the guide's all-six-by-300 log is a lucky order")
     #expect(survey.atCheckpoint[it1000][five] == 1)
 }
+
+@Test("Why the guide's SVM rarely stays at 6/6: its spring's optimum misclassifies [1.2, 0.7]; a weak spring separates all six")
+func svmRegularizedOptimum() {
+    // Averaging constant-step SGD iterates estimates the minimizer of what SGD descends here:
+    // mean hinge + ½(a² + b²), the force specification's objective.
+    var rng = GatesRNG(seed: 99)
+    let svm = SVM()
+    var sum = [0.0, 0, 0], n = 0.0
+    for t in 0..<60_000 {
+        let i = rng.index(below: 6)
+        svm.learnFrom(GuideData.points[i][0], GuideData.points[i][1], label: GuideData.labels[i])
+        if t >= 10_000 { for k in 0..<3 { sum[k] += svm.parameters[k] }; n += 1 }
+    }
+    let average = SVM(a: sum[0] / n, b: sum[1] / n, c: sum[2] / n)
+    let predictions = GuideData.points.map { average.predict($0[0], $0[1]) }
+    #expect(predictions[0] == -1, "[1.2, 0.7] (label +1) scores \(average.forward(1.2, 0.7)) at the optimum")
+    #expect(Array(predictions.dropFirst()) == Array(GuideData.labels.dropFirst()), "the other five are right")
+
+    // The data are linearly separable: with a spring 100× weaker (alpha = 0.005) training holds 6/6.
+    let weak = SVMLoss(alpha: 0.005)
+    for _ in 0..<20_000 {
+        let i = rng.index(below: 6)
+        weak.learnFrom(GuideData.points[i][0], GuideData.points[i][1], label: GuideData.labels[i])
+    }
+    let p = weak.parameters
+    let correct = zip(GuideData.points, GuideData.labels).filter { x, y in
+        (p[0] * x[0] + p[1] * x[1] + p[2] > 0 ? 1 : -1) == y
+    }.count
+    #expect(correct == 6, "weak spring: \(correct)/6 with \(p)")
+}

@@ -4,7 +4,7 @@ import Testing
 @Test("Guide walkthrough (circuits guide) prints every worked example with the guide's numbers")
 func walkthroughText() {
     let text = guideWalkthrough()
-    print(text)
+
     for expected in [
         "forwardMultiplyGate(-2, 3) = -6.0",
         "out2 = forwardMultiplyGate(-1.9999, 3) = -5.9997",
