@@ -31,17 +31,20 @@ def preprocess(x, spec):
     """Applies the CLI's stored preprocessing (Datasets.Preprocessor as JSON)."""
     if spec is None:
         return x
-    kind, body = next(iter(spec.items()))
+    if "kind" in spec:  # {"kind": "standardize", "parameters": {...}}
+        kind, inner = spec["kind"], spec.get("parameters", {})
+    else:  # {"standardize": {"_0": {...}}} (synthesized enum coding)
+        kind, body = next(iter(spec.items()))
+        inner = body.get("_0", body)
     if kind == "none":
         return x
-    inner = body.get("_0", body)
     if kind == "standardize":
         # Same float32 arithmetic as Swift: (x − mean) · (1/scale).
         x32 = x.astype(np.float32)
         mean = np.array(inner["mean"], dtype=np.float32)
         factor = np.float32(1) / np.array(inner["scale"], dtype=np.float32)
         return ((x32 - mean) * factor).astype(np.float64)
-    if kind == "minMax":
+    if kind in ("minMax", "minmax"):
         lo = np.array(inner["minimum"], dtype=np.float64)
         rng = np.array(inner["range"], dtype=np.float64)
         return (x - lo) / np.where(rng == 0, 1, rng)

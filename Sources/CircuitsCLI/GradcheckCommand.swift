@@ -3,7 +3,7 @@ import Layers
 import Tensor
 
 /// `circuits gradcheck`: compares every op's and layer's analytic gradient (the hand-written backward
-/// kernels, run on the tape) with central differences, in Double, and prints the worst relative errors.
+/// kernels, run on the tape) with `GradientCheck`'s central differences, in Double, and prints the worst relative errors.
 enum GradcheckCommand: Command {
     static let name = "gradcheck"
     static let summary = "check every op's and layer's gradient against central differences"
@@ -97,12 +97,12 @@ enum GradcheckCommand: Command {
                     return check.positive || rng.nextDouble() < 0.5 ? m : -m
                 }
             }
-            results.append((check.name, try GradientCheck.check(inputs, h: 1e-6, floor: 1e-8, check.f)))
+            results.append((check.name, try GradientCheck.check(inputs, check.f)))
         }
         let ranked = results.sorted { $0.1.worstRelativeError > $1.1.worstRelativeError }
         let failed = ranked.filter { !($0.1.worstRelativeError <= tolerance) }
         let console = context.console
-        console.print("gradient check: \(results.count) ops and layers in Double, central differences (h = 1e-6)")
+        console.print("gradient check: \(results.count) ops and layers in Double, fourth-order central differences (GradientCheck defaults: h = 1e-4, floor 1e-3)")
         console.print("worst relative errors:")
         let width = results.map(\.0.count).max()!
         for (name, r) in arguments.has("all") ? ranked : Array(ranked.prefix(10)) {
