@@ -40,7 +40,7 @@ let package = Package(
             name: "LayersTests", dependencies: ["Layers", "Tensor", "Gates", "Datasets"],
             exclude: ["Fixtures", "Regressions", "Reference"]
         ),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"], exclude: ["Regressions"]),
         .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"]),
     ]
 )
