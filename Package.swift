@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Layers", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
-        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets"], exclude: ["README-section.md"]),
+        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
         .executableTarget(
             name: "CircuitsBench",
