@@ -32,7 +32,8 @@ struct Options {
     /// With --die-rank: "kill" (SIGKILL, a crashed rank) or "stop" (SIGSTOP, a stalled rank).
     var dieSignal = "kill"
     /// Fault injection: this rank adds this to its seed (a mismatched configuration).
-    var seedOffsetRank: Int? = nil
+    /// Measurement: time this many all-reduces of the model's gradient buffer alone, then exit.
+    var allReduceOnly: Int? = nil
 
     static let usage = """
     usage: circuits-mpi [--distributed] [--data DIR|FILE|synthetic:N:D:K] [--model linear|mlp:W1,W2,…]
@@ -91,7 +92,7 @@ struct Options {
             case "--die-rank": dieRank = try number(Int.self)
             case "--die-step": dieStep = try number(Int.self)
             case "--die-signal": dieSignal = try value()
-            case "--seed-offset-rank": seedOffsetRank = try number(Int.self)
+            case "--allreduce-only": allReduceOnly = try number(Int.self)
             case "--help", "-h": print(Self.usage); exit(0)
             default: throw Failure("unknown option \(args[i])\n\(Self.usage)")
             }
@@ -132,6 +133,8 @@ struct Stats: Encodable {
     var examplesPerSecond: Double
     var steps: Int
     var allReduceMillisecondsPerStep: Double
+    /// Rank 0's time per step outside the all-reduce (forward, backward, optimizer, batching).
+    var otherMillisecondsPerStep: Double
     var allReduceBufferBytes: Int
     var ringBytesSentPerRankPerStep: Int
     var parameters: Int
@@ -140,97 +143,96 @@ struct Stats: Encodable {
 }
 
 func run<Scalar: BLASScalar>(_ o: Options, as _: Scalar.Type) throws -> Int32 {
-    // MPI first, so that any later failure on one rank can end the whole job.
-    let mpi = o.distributed ? try MPIContext(timeout: o.timeout ?? MPIContext.defaultTimeout) : nil
-    defer { mpi?.finalize() }
+    guard o.distributed else { return try train(o, mpi: nil, as: Scalar.self) }
+    return try MPIContext.runJob(timeout: o.timeout ?? MPIContext.defaultTimeout) { try train(o, mpi: $0, as: Scalar.self) }
+}
+
+func train<Scalar: BLASScalar>(_ o: Options, mpi: MPIContext?, as _: Scalar.Type) throws -> Int32 {
     let rank = mpi?.rank ?? 0
-    do {
-        if let t = o.threads { BLAS.threads = t }
-        var configuration = o.configuration
-        if o.seedOffsetRank == rank { configuration.seed &+= 1 }
-        let (train, test) = try loadData(o, as: Scalar.self)
-        var rng = SeededRNG(seed: configuration.seed)
-        let model = try Sequential<Scalar>.mlp(inputs: train.features.columns, hidden: o.hidden,
-                                               outputs: o.loss.outputs(classes: train.classes), rng: &rng)
-        let trainer = try Trainer(model: model, loss: o.loss, configuration: configuration)
-        if o.resume, rank == 0, let path = o.checkpoint { try restoreCheckpoint(trainer, from: path) }
-        var parallel: DataParallelTrainer<Scalar>? = nil
-        if let mpi {
-            let p = try DataParallelTrainer(trainer, mpi: mpi)
-            var fingerprint = ConfigurationFingerprint()
-            fingerprint.add("data file", o.data.hasPrefix("synthetic:") ? o.data : ConfigurationFingerprint.file(at: o.data))
-            try p.start(fingerprint: fingerprint, data: train)
-            if let die = o.dieRank, die == rank {
-                var steps = 0
-                let allReduce = trainer.allReduceHook
-                trainer.allReduceHook = { params, local, global in
-                    steps += 1
-                    if steps == o.dieStep { kill(getpid(), o.dieSignal == "stop" ? SIGSTOP : SIGKILL) }
-                    try allReduce?(params, local, global)
-                }
+    if let t = o.threads { BLAS.threads = t }
+    let configuration = o.configuration
+    let (train, test) = try loadData(o, as: Scalar.self)
+    var rng = SeededRNG(seed: configuration.seed)
+    let model = try Sequential<Scalar>.mlp(inputs: train.features.columns, hidden: o.hidden,
+                                           outputs: o.loss.outputs(classes: train.classes), rng: &rng)
+    let trainer = try Trainer(model: model, loss: o.loss, configuration: configuration)
+    if o.resume, rank == 0, let path = o.checkpoint { try restoreCheckpoint(trainer, from: path) }
+    var parallel: DataParallelTrainer<Scalar>? = nil
+    if let mpi {
+        let p = try DataParallelTrainer(trainer, mpi: mpi)
+        var fingerprint = ConfigurationFingerprint()
+        fingerprint.add("data file", o.data.hasPrefix("synthetic:") ? o.data : ConfigurationFingerprint.file(at: o.data))
+        try p.start(fingerprint: fingerprint, data: train)
+        if let die = o.dieRank, die == rank {
+            var steps = 0
+            let allReduce = trainer.allReduceHook
+            trainer.allReduceHook = { params, local, global in
+                steps += 1
+                if steps == o.dieStep { kill(getpid(), o.dieSignal == "stop" ? SIGSTOP : SIGKILL) }
+                try allReduce?(params, local, global)
             }
-            parallel = p
         }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let epochsBefore = trainer.completedEpochs
-        var lastLoss = Double.nan
-        let callback: (TrainingEvent) -> TrainingControl = { event in
-            guard case let .epoch(report) = event else { return .proceed }
-            lastLoss = report.trainLoss
-            if rank == 0 && !o.statsJSON {
-                print(String(format: "epoch %d  loss %.4f  accuracy %.2f%%  %.0f examples/s", report.epoch, report.trainLoss,
-                             100 * (report.trainAccuracy ?? 0), report.examplesPerSecond))
+        parallel = p
+        if let n = o.allReduceOnly {
+            // The wire cost alone: no compute, so no rank waits for a slower one's backward pass.
+            let parameters = model.parameters
+            try p.reducer.allReduceGradients(parameters, localCount: 1, globalCount: mpi.size)   // warm-up
+            p.reducer.resetStatistics()
+            for _ in 0..<n { try p.reducer.allReduceGradients(parameters, localCount: 1, globalCount: mpi.size) }
+            let s = p.reducer.statistics
+            if rank == 0 {
+                print(String(format: "all-reduce only: %d ranks, %d bytes, %.3f ms per all-reduce (%d calls), ring estimate %d bytes sent per rank",
+                             mpi.size, s.bufferBytes, s.millisecondsPerCall, s.calls, s.ringBytesSentPerRank))
             }
-            if rank == 0, let every = o.checkpointEvery, let path = o.checkpoint, trainer.completedEpochs % every == 0 {
-                // A failed checkpoint write aborts the job (the other ranks cannot know about it).
-                do { try writeCheckpoint(trainer, to: path) } catch {
-                    if let mpi { mpi.abort("checkpoint \(path): \(error)") }
-                    FileHandle.standardError.write(Data("circuits-mpi: checkpoint \(path): \(error)\n".utf8))
-                    exit(1)
-                }
-            }
-            return .proceed
+            return 0
         }
-        if let parallel { try parallel.fit(train, callback: callback) } else { try trainer.fit(train, callback: callback) }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        guard rank == 0 else { return 0 }
-        // Rank 0 alone evaluates and writes: every rank holds the same parameters.
-        var accuracy: Double? = nil
-        if let test { accuracy = try trainer.evaluate(test).accuracy }
-        if let path = o.parametersOut { try writeParameters(model, to: path) }
-        if let path = o.out { try SafeTensorsFile(tensors: model.parameters.map { ($0.name, AnyTensor($0.variable.value)) }).write(to: URL(fileURLWithPath: path)) }
-        let epochs = trainer.completedEpochs - epochsBefore
-        let statistics = parallel?.reducer.statistics
-        let stats = Stats(ranks: mpi?.size ?? 1, examples: train.count, epochs: epochs, seconds: seconds,
-                          examplesPerSecond: Double(train.count * epochs) / max(seconds, 1e-9),
-                          steps: statistics?.calls ?? 0, allReduceMillisecondsPerStep: statistics?.millisecondsPerCall ?? 0,
-                          allReduceBufferBytes: statistics?.bufferBytes ?? 0, ringBytesSentPerRankPerStep: statistics?.ringBytesSentPerRank ?? 0,
-                          parameters: model.parameterCount, finalTrainLoss: lastLoss, testAccuracy: accuracy)
-        if o.statsJSON {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            print(String(decoding: try encoder.encode(stats), as: UTF8.self))
-        } else {
-            print(String(format: "%d rank(s): %d epochs in %.2f s, %.0f examples/s", stats.ranks, epochs, seconds, stats.examplesPerSecond)
-                  + (statistics.map { String(format: "; all-reduce %.3f ms/step, %d-byte buffer", $0.millisecondsPerCall, $0.bufferBytes) } ?? "")
-                  + (accuracy.map { String(format: "; test accuracy %.2f%%", 100 * $0) } ?? ""))
-        }
-        return 0
-    } catch let error as DistributedError {
-        // Configuration and divergence checks fail on every rank alike: rank 0 reports, all exit cleanly.
-        switch error {
-        case .configurationMismatch, .parametersDiverged:
-            if rank == 0 { FileHandle.standardError.write(Data("circuits-mpi: \(error)\n".utf8)) }
-            return 1
-        default:
-            if let mpi { mpi.abort("\(error)") }
-            throw error
-        }
-    } catch {
-        // Only this rank knows: abort, or the others would wait in their next collective.
-        if let mpi { mpi.abort("\(error)") }
-        throw error
     }
+    let start = DispatchTime.now().uptimeNanoseconds
+    let epochsBefore = trainer.completedEpochs
+    var lastLoss = Double.nan
+    let callback: (TrainingEvent) -> TrainingControl = { event in
+        guard case let .epoch(report) = event else { return .proceed }
+        lastLoss = report.trainLoss
+        if rank == 0 && !o.statsJSON {
+            print(String(format: "epoch %d  loss %.4f  accuracy %.2f%%  %.0f examples/s", report.epoch, report.trainLoss,
+                         100 * (report.trainAccuracy ?? 0), report.examplesPerSecond))
+        }
+        if rank == 0, let every = o.checkpointEvery, let path = o.checkpoint, trainer.completedEpochs % every == 0 {
+            // A failed checkpoint write aborts the job (the other ranks cannot know about it).
+            do { try writeCheckpoint(trainer, to: path) } catch {
+                if let mpi { mpi.abort("checkpoint \(path): \(error)") }
+                FileHandle.standardError.write(Data("circuits-mpi: checkpoint \(path): \(error)\n".utf8))
+                exit(1)
+            }
+        }
+        return .proceed
+    }
+    if let parallel { try parallel.fit(train, callback: callback) } else { try trainer.fit(train, callback: callback) }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    guard rank == 0 else { return 0 }
+    // Rank 0 alone evaluates and writes: every rank holds the same parameters.
+    var accuracy: Double? = nil
+    if let test { accuracy = try trainer.evaluate(test).accuracy }
+    if let path = o.parametersOut { try writeParameters(model, to: path) }
+    if let path = o.out { try SafeTensorsFile(tensors: model.parameters.map { ($0.name, AnyTensor($0.variable.value)) }).write(to: URL(fileURLWithPath: path)) }
+    let epochs = trainer.completedEpochs - epochsBefore
+    let statistics = parallel?.reducer.statistics
+    let stats = Stats(ranks: mpi?.size ?? 1, examples: train.count, epochs: epochs, seconds: seconds,
+                      examplesPerSecond: Double(train.count * epochs) / max(seconds, 1e-9),
+                      steps: statistics?.calls ?? 0, allReduceMillisecondsPerStep: statistics?.millisecondsPerCall ?? 0,
+                      otherMillisecondsPerStep: (seconds - (statistics?.seconds ?? 0)) * 1e3 / Double(max(statistics?.calls ?? epochs * ((train.count + configuration.batchSize - 1) / configuration.batchSize), 1)),
+                      allReduceBufferBytes: statistics?.bufferBytes ?? 0, ringBytesSentPerRankPerStep: statistics?.ringBytesSentPerRank ?? 0,
+                      parameters: model.parameterCount, finalTrainLoss: lastLoss, testAccuracy: accuracy)
+    if o.statsJSON {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        print(String(decoding: try encoder.encode(stats), as: UTF8.self))
+    } else {
+        print(String(format: "%d rank(s): %d epochs in %.2f s, %.0f examples/s", stats.ranks, epochs, seconds, stats.examplesPerSecond)
+              + (statistics.map { String(format: "; all-reduce %.3f ms/step, %d-byte buffer", $0.millisecondsPerCall, $0.bufferBytes) } ?? "")
+              + (accuracy.map { String(format: "; test accuracy %.2f%%", 100 * $0) } ?? ""))
+    }
+    return 0
 }
 
 /// All parameters, in order, as text: one `name count` line, then one value per line with full
