@@ -139,6 +139,8 @@ struct Stats: Encodable {
     var ringBytesSentPerRankPerStep: Int
     var parameters: Int
     var finalTrainLoss: Double
+    /// Tensor buffers allocated during the last epoch (a warm data-parallel step should allocate none).
+    var tensorBuffersAllocatedInLastEpoch: Int?
     var testAccuracy: Double?
 }
 
@@ -190,9 +192,11 @@ func train<Scalar: BLASScalar>(_ o: Options, mpi: MPIContext?, as _: Scalar.Type
     let start = DispatchTime.now().uptimeNanoseconds
     let epochsBefore = trainer.completedEpochs
     var lastLoss = Double.nan
+    var buffersAtEpochEnd: [Int] = []
     let callback: (TrainingEvent) -> TrainingControl = { event in
         guard case let .epoch(report) = event else { return .proceed }
         lastLoss = report.trainLoss
+        buffersAtEpochEnd.append(Tensor<Scalar>.buffersAllocated)
         if rank == 0 && !o.statsJSON {
             print(String(format: "epoch %d  loss %.4f  accuracy %.2f%%  %.0f examples/s", report.epoch, report.trainLoss,
                          100 * (report.trainAccuracy ?? 0), report.examplesPerSecond))
@@ -222,7 +226,9 @@ func train<Scalar: BLASScalar>(_ o: Options, mpi: MPIContext?, as _: Scalar.Type
                       steps: statistics?.calls ?? 0, allReduceMillisecondsPerStep: statistics?.millisecondsPerCall ?? 0,
                       otherMillisecondsPerStep: (seconds - (statistics?.seconds ?? 0)) * 1e3 / Double(max(statistics?.calls ?? epochs * ((train.count + configuration.batchSize - 1) / configuration.batchSize), 1)),
                       allReduceBufferBytes: statistics?.bufferBytes ?? 0, ringBytesSentPerRankPerStep: statistics?.ringBytesSentPerRank ?? 0,
-                      parameters: model.parameterCount, finalTrainLoss: lastLoss, testAccuracy: accuracy)
+                      parameters: model.parameterCount, finalTrainLoss: lastLoss,
+                      tensorBuffersAllocatedInLastEpoch: buffersAtEpochEnd.count >= 2 ? buffersAtEpochEnd[buffersAtEpochEnd.count - 1] - buffersAtEpochEnd[buffersAtEpochEnd.count - 2] : nil,
+                      testAccuracy: accuracy)
     if o.statsJSON {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -51,10 +51,12 @@ struct EquivalenceTests {
         let epochs = 4
         let out = temporaryPath("parameters.txt")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        var args = Self.arguments(epochs: epochs, optimizer: optimizer) + ["--parameters-out", out]
+        var args = Self.arguments(epochs: epochs, optimizer: optimizer) + ["--parameters-out", out, "--stats-json"]
         if S.self == Double.self { args.append("--double") }
         let result = try MPIRun.run(ranks: ranks, args)
         try #require(result.status == 0, "mpirun exited with \(result.status):\n\(result.all)")
+        // The fused buffer and the trainer's batch buffers are reused: a warm epoch allocates no tensor.
+        #expect(result.output.contains("\"tensorBuffersAllocatedInLastEpoch\":0"), "\(result.output)")
         let distributed = try readParameters(out)
         let single = try Self.reference(S.self, epochs: epochs, optimizer: optimizer)
         #expect(distributed.map(\.name) == single.map(\.name))
