@@ -25,8 +25,8 @@ public final class DataParallelTrainer<Scalar: BLASScalar> {
     public let reducer: GradientAllReducer<Scalar>
 
     /// Wires `trainer` for data-parallel training on `mpi`: sets its shard, its all-reduce hook and its
-    /// epoch-metrics reduction. Dropout layers get a generator per rank (so ranks draw different masks
-    /// for their different examples).
+    /// epoch-metrics reduction. Dropout layers on ranks other than 0 get a generator of their own (so
+    /// ranks draw different masks for their different examples).
     /// - Throws: `DistributedError.unsupported` for L-BFGS, whose full-batch line search is not sharded.
     public init(_ trainer: Trainer<Scalar>, mpi: MPIContext) throws {
         guard trainer.configuration.optimizer != .lbfgs else {
@@ -44,7 +44,10 @@ public final class DataParallelTrainer<Scalar: BLASScalar> {
             let total = try mpi.allReduceSum([lossSum, Double(correct), Double(seen)], what: "epoch metrics")
             return (total[0], Int(total[1]), Int(total[2]))
         }
-        if mpi.size > 1 {
+        if mpi.rank > 0 {
+            // Rank 0 keeps the single-process stream (so its checkpoints resume exactly); the others
+            // derive theirs from it and their rank. With dropout, a resumed job therefore matches an
+            // uninterrupted one on rank 0's part only: the other ranks' dropout streams are not saved.
             for case let dropout as Dropout<Scalar> in trainer.model.layers {
                 dropout.rng = SeededRNG(seed: dropout.rng.next() &+ UInt64(mpi.rank) &* 0x9E37_79B9_7F4A_7C15)
             }
