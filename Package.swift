@@ -51,7 +51,7 @@ let package = Package(
             name: "LayersTests", dependencies: ["Layers", "Tensor", "Gates", "Datasets"],
             exclude: ["Fixtures", "Regressions", "Reference"]
         ),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"], exclude: ["Regressions"]),
         .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Layers", "Datasets"]),
     ]

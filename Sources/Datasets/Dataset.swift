@@ -73,6 +73,27 @@ public struct Dataset: Sendable {
         return counts
     }
 
+    /// The same examples with labels renumbered to index into `classNames` — the training set's classes —
+    /// so a test or prediction file that lacks some class, or orders classes differently, still means
+    /// the same class by the same index.
+    /// - Throws: `DataError.invalidArgument` naming a class of this set that `classNames` does not contain.
+    public func aligningClasses(to classNames: [String]) throws -> Dataset {
+        var position: [String: Int] = [:]
+        for (i, name) in classNames.enumerated() where position[name] == nil { position[name] = i }
+        var remap: [Int] = []
+        for name in self.classNames {
+            guard let i = position[name] else {
+                throw DataError.invalidArgument(op: "Dataset.aligningClasses",
+                                                reason: "class \(quoted(name)) is not among the \(classNames.count) known classes")
+            }
+            remap.append(i)
+        }
+        var copy = self
+        copy.labels = labels.map { remap[$0] }
+        copy.classNames = classNames
+        return copy
+    }
+
     /// The examples at `indices`, in that order (repeats allowed): features, labels and targets gathered
     /// together. Classes are kept as they are, so indices still mean the same class in the subset.
     /// - Throws: `DataError.invalidArgument` naming the first index outside `0..<count`.

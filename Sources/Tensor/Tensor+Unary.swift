@@ -61,8 +61,12 @@ extension Tensor {
         try dy.zipMap(y, op: "sigmoid backward") { g, s in g * s * (1 - s) }
     }
 
-    /// max(0, x): the rectified linear unit (also "max with 0").
-    @inlinable public func relu() -> Tensor { map { $0 > 0 ? $0 : 0 } }
+    /// max(0, x): the rectified linear unit (also "max with 0"). NaN stays NaN.
+    @inlinable public func relu() -> Tensor {
+        let out = Tensor.uninitialized(shape)
+        reluForwardKernel(unsafeReadPointer, out.unsafeWritePointer, count: count)
+        return out
+    }
     /// Backward of ReLU: the upstream gradient passes where the input was positive (the guide's switch).
     @inlinable public static func reluBackward(_ dy: Tensor, input x: Tensor) throws -> Tensor {
         try dy.zipMap(x, op: "relu backward") { g, v in v > 0 ? g : 0 }

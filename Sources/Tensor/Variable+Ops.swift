@@ -112,19 +112,17 @@ extension Variable {
 
     // MARK: Nonlinearities
 
-    /// max(0, x), forward and backward straight into arena buffers (the training step's hot path).
+    /// max(0, x), forward and backward straight into arena buffers with SIMD kernels (the training
+    /// step's hot path). NaN propagates.
     @inlinable
     public func relu() -> Variable {
         let x = self
         let y = Variable.outputBuffer(x.value.shape, x)
-        let n = x.value.count, src = x.value.unsafeReadPointer, dst = y.unsafeWritePointer
-        for i in 0..<n { dst[i] = src[i] > 0 ? src[i] : 0 }
+        let n = x.value.count
+        reluForwardKernel(x.value.unsafeReadPointer, y.unsafeWritePointer, count: n)
         return Variable.record(y, inputs: [x]) { dy in
             let gp = dy.unsafeReadPointer, src = x.value.unsafeReadPointer
-            x.accumulateGrad { g, add in
-                if add { for i in 0..<n where src[i] > 0 { g[i] += gp[i] } }
-                else { for i in 0..<n { g[i] = src[i] > 0 ? gp[i] : 0 } }
-            }
+            x.accumulateGrad { g, add in reluBackwardKernel(gp, input: src, into: g, count: n, add: add) }
         }
     }
     public func leakyRelu(slope: Scalar = 0.01) -> Variable {

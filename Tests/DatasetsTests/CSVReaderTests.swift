@@ -94,6 +94,17 @@ struct CSVReaderTests {
         #expect(expectDataError { _ = try read(text, CSVOptions(missing: .imputeMean)) } != nil)
     }
 
+    @Test("A test file's classes are aligned to the training classes by name")
+    func alignClasses() throws {
+        let train = try read("a,y\n1,cat\n2,dog\n3,eel\n")
+        let test = try read("a,y\n4,eel\n5,cat\n")
+        #expect(test.labels == [1, 0])
+        let aligned = try test.aligningClasses(to: train.classNames)
+        #expect(aligned.labels == [2, 0] && aligned.classNames == ["cat", "dog", "eel"])
+        #expect(errorMessage { _ = try read("a,y\n1,fox\n").aligningClasses(to: train.classNames) }
+                == "Dataset.aligningClasses: class \"fox\" is not among the 3 known classes")
+    }
+
     @Test("Gzip'd CSV file, and a byte-order mark, read like plain text")
     func gzipAndBOM() throws {
         let text = "\u{FEFF}a,b,y\r\n1,2,0\r\n3,4,1\r\n"

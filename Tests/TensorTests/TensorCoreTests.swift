@@ -143,3 +143,22 @@ struct TensorCoreTests {
         #expect(!BLAS.configuration.isEmpty)
     }
 }
+
+@Test("ReLU: SIMD body and scalar tail agree; NaN propagates; backward masks and accumulates")
+func reluKernels() throws {
+    let values: [Float] = (0..<21).map { Float($0) - 10 } + [.nan, -0.5, 0.5]
+    let x = Tensor<Float>(values)
+    let y = x.relu()
+    for (a, b) in zip(values, y.scalars) {
+        if a.isNaN { #expect(b.isNaN) } else { #expect(b == max(a, 0)) }
+    }
+    let tape = Tape<Float>()
+    let v = tape.variable(x)
+    let r = try v.relu() + v.relu()   // the wire x branches: the second ReLU's backward adds
+    let seed = Tensor<Float>(shape: x.shape) { Float($0 + 1) }
+    try tape.backward(r, seed: seed)
+    for i in 0..<values.count {
+        let expected: Float = values[i] > 0 ? 2 * Float(i + 1) : 0
+        #expect(v.grad![flat: i] == expected)
+    }
+}
