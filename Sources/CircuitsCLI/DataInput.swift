@@ -1,0 +1,116 @@
+import Datasets
+import Foundation
+import Tensor
+
+/// The data options shared by `train`, `eval`, `predict` and `search`, and the loading they imply.
+///
+/// Besides files, `--data toy:NAME[:COUNT]` names one of the 2-D toy sets (`spirals`, `moons`,
+/// `circles`, `xor`, `blobs`, `guide`) — handy for trying the decision-region plot of the report.
+/// What `DataInput.load` read: a training set, and a test set when the source holds one.
+struct InputData {
+    var train: Dataset
+    var test: Dataset?
+    var format: DataFormat
+}
+
+struct DataInput {
+    static let formats = DataFormat.allCases.map(\.rawValue)
+
+    static func options(test: Bool) -> [OptionSpec] {
+        var o = [
+            OptionSpec("data", value: "FILE|DIR", help: "CSV, LIBSVM, IDX (file or MNIST-style directory), NPY, or toy:NAME[:COUNT]"),
+            OptionSpec("labels", value: "FILE", help: "labels file for IDX/NPY features (found by naming convention when omitted)"),
+            OptionSpec("format", value: "F", help: "auto|csv|libsvm|idx|npy", default: "auto"),
+            OptionSpec("label-column", value: "C", help: "CSV label column: last, none, a 0-based index, or a header name", default: "last"),
+        ]
+        if test {
+            o += [OptionSpec("test", value: "FILE|DIR", help: "test set, evaluated after training (an MNIST directory brings its own)"),
+                  OptionSpec("test-labels", value: "FILE", help: "labels file for the test features")]
+        }
+        return o
+    }
+
+    /// Loads `--data` (and its labels), turning a missing path into a one-line failure naming it.
+    static func load(_ args: ParsedArguments, path pathOption: String = "data", labels labelsOption: String = "labels",
+                     labelColumn: CSVOptions.LabelColumn? = nil) throws -> InputData {
+        guard let path = args.string(pathOption) else {
+            throw CLIError.usage("--\(pathOption) is required", command: args.command)
+        }
+        if path.hasPrefix("toy:") { return InputData(train: try toy(path, command: args.command), test: nil, format: .csv) }
+        try requireReadable(path)
+        let labels = args.string(labelsOption)
+        if let labels { try requireReadable(labels) }
+        let format = DataFormat(rawValue: try args.choice("format", formats) ?? "auto") ?? .auto
+        var options = LoadOptions()
+        options.csv.label = try labelColumn ?? parseLabelColumn(args.string("label-column"), command: args.command)
+        let loaded = try DataLoader.load(path: path, format: format, labels: labels, options: options)
+        return InputData(train: loaded.train, test: loaded.test, format: loaded.format)
+    }
+
+    static func parseLabelColumn(_ text: String?, command: String) throws -> CSVOptions.LabelColumn {
+        guard let text else { return .last }
+        switch text {
+        case "last": return .last
+        case "none": return .none
+        default:
+            if let i = Int(text) {
+                guard i >= 0 else { throw CLIError.usage("--label-column index must be ≥ 0, got \(i)", command: command) }
+                return .index(i)
+            }
+            return .name(text)
+        }
+    }
+
+    /// A missing or unreadable file is one line naming it.
+    static func requireReadable(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CLIError.failure("\(path): no such file or directory")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw CLIError.failure("\(path): not readable (permission denied)")
+        }
+    }
+
+    static let toyNames = ["spirals", "moons", "circles", "xor", "blobs", "guide"]
+
+    /// A toy set: `toy:spirals`, `toy:moons:400`, … (seeded, so the same every run).
+    static func toy(_ spec: String, command: String) throws -> Dataset {
+        let parts = spec.split(separator: ":").map(String.init)
+        guard parts.count >= 2, toyNames.contains(parts[1]) else {
+            let hint = parts.count >= 2 ? closest(to: parts[1], among: toyNames).map { "; did you mean toy:\($0)?" } ?? "" : ""
+            throw CLIError.usage("unknown toy data set \"\(spec)\"; choose toy:\(toyNames.joined(separator: "|"))[:COUNT]\(hint)", command: command)
+        }
+        var count = 300
+        if parts.count >= 3 {
+            guard let n = Int(parts[2]), n >= 8, n <= 1_000_000 else {
+                throw CLIError.usage("toy data set size must be an integer in 8...1000000, got \"\(parts[2])\"", command: command)
+            }
+            count = n
+        }
+        switch parts[1] {
+        case "spirals": return ToyDatasets.spirals(pointsPerClass: count / 3, classes: 3, seed: 1)
+        case "moons": return ToyDatasets.twoMoons(count: count, seed: 1)
+        case "circles": return ToyDatasets.circles(count: count, seed: 1)
+        case "xor": return ToyDatasets.xor(count: count, seed: 1)
+        case "blobs": return ToyDatasets.blobs(count: count, centers: 3, dimension: 2, seed: 1)
+        default: return ToyDatasets.guideSixPoints()
+        }
+    }
+
+    /// Re-indexes `data`'s labels by class name into `classNames` (a test file may list its classes in
+    /// another order, or lack some).
+    /// - Throws: `CLIError.failure` naming a label the model was not trained on.
+    static func align(_ data: Dataset, to classNames: [String], file: String) throws -> [Int] {
+        if data.classNames == classNames { return data.labels }
+        var index: [String: Int] = [:]
+        for (i, name) in classNames.enumerated() { index[name] = i }
+        let mapping = try data.classNames.map { name -> Int in
+            guard let i = index[name] else {
+                throw CLIError.failure("\(file): label \"\(name)\" is not one of the model's classes (\(classNames.prefix(10).joined(separator: ", ")))")
+            }
+            return i
+        }
+        return data.labels.map { mapping[$0] }
+    }
+}

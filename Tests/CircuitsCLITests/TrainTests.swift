@@ -1,0 +1,163 @@
+import Foundation
+import Layers
+import Tensor
+import Testing
+@testable import CircuitsCLI
+
+/// End-to-end runs through the library API. Serialized: they share OpenBLAS and keep the machine calm.
+@Suite("train, eval, predict end to end", .serialized)
+struct TrainTests {
+    @Test("a tiny CSV with text labels trains, saves, evaluates and predicts")
+    func tinyCSV() throws {
+        let dir = try temporaryDirectory()
+        let csv = try writeTinyCSV(in: dir)
+        let model = dir.appendingPathComponent("tiny.safetensors").path
+        let r = circuits(["train", "--data", csv, "--model", "mlp:8", "--lr", "0.05", "--epochs", "60", "--batch-size", "16",
+                          "--standardize", "--out", model, "--test", csv])
+        #expect(r.code == .success, "\(r.errors)")
+        #expect(r.output.contains("test accuracy"))
+        #expect(r.errors.contains("epoch 60/60"))
+
+        let saved = try ModelFile.read(from: URL(fileURLWithPath: model))
+        #expect(saved.classNames == ["setosa", "versicolor", "virginica"])
+        #expect(saved.model.specs == [.dense(inputs: 2, outputs: 8), .relu, .dense(inputs: 8, outputs: 3)])
+        #expect(saved.extra["preprocessing"]?.contains("standardize") == true)
+        #expect(saved.configuration?.epochs == 60)
+
+        let eval = circuits(["eval", "--model", model, "--data", csv])
+        #expect(eval.code == .success, "\(eval.errors)")
+        #expect(eval.output.contains("accuracy"))
+        #expect(eval.output.contains("versicolor"))
+        #expect(eval.output.contains("confusion matrix"))
+        let accuracy = Double(eval.output.split(separator: " ")[1].dropLast()) ?? 0
+        #expect(accuracy > 90, "\(eval.output)")
+
+        let predict = circuits(["predict", "--model", model, "--data", csv])
+        #expect(predict.code == .success, "\(predict.errors)")
+        let lines = predict.output.split(separator: "\n")
+        #expect(lines.count == 90)
+        #expect(Set(lines).isSubset(of: ["setosa", "versicolor", "virginica"]))
+        let correct = zip(lines, (0..<90).map { ["setosa", "versicolor", "virginica"][$0 % 3] }).filter { $0 == $1 }.count
+        #expect(Double(correct) / 90 * 100 == accuracy)
+
+        let proba = circuits(["predict", "--model", model, "--data", csv, "--proba"])
+        let rows = proba.output.split(separator: "\n")
+        #expect(rows.first == "class,setosa,versicolor,virginica")
+        #expect(rows.count == 91)
+        let p = rows[1].split(separator: ",").dropFirst().compactMap { Double($0) }
+        #expect(p.count == 3 && abs(p.reduce(0, +) - 1) < 1e-5)
+    }
+
+    @Test("predict reads an unlabelled CSV (one column fewer) by itself")
+    func unlabelledPredict() throws {
+        let dir = try temporaryDirectory()
+        let csv = try writeTinyCSV(in: dir)
+        let model = dir.appendingPathComponent("m.safetensors").path
+        #expect(circuits(["train", "--data", csv, "--model", "linear", "--epochs", "5", "--out", model]).code == .success)
+        let unlabelled = dir.appendingPathComponent("new.csv").path
+        try "x,y\n0.5,2.1\n4.2,0.3\n".write(toFile: unlabelled, atomically: true, encoding: .utf8)
+        let r = circuits(["predict", "--model", model, "--data", unlabelled])
+        #expect(r.code == .success, "\(r.errors)")
+        #expect(r.output.split(separator: "\n").count == 2)
+        let wrongWidth = dir.appendingPathComponent("wide.csv").path
+        try "a,b,c,d\n1,2,3,4\n".write(toFile: wrongWidth, atomically: true, encoding: .utf8)
+        let bad = circuits(["predict", "--model", model, "--data", wrongWidth, "--label-column", "none"])
+        #expect(bad.code == .failure)
+        #expect(bad.errors.contains("expects 2"))
+    }
+
+    @Test("a toy 2-D set trains to high accuracy and the report draws its decision regions")
+    func toyReport() throws {
+        let dir = try temporaryDirectory()
+        let report = dir.appendingPathComponent("report.html").path
+        let r = circuits(["train", "--data", "toy:moons:400", "--model", "mlp:16,16", "--lr", "0.01", "--epochs", "60",
+                          "--batch-size", "32", "--out", dir.appendingPathComponent("m.safetensors").path, "--report", report])
+        #expect(r.code == .success, "\(r.errors)")
+        #expect(r.output.contains("validation accuracy"))
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        for id in ["loss-curve", "accuracy-curve", "regions", "confusion", "per-class", "epochs"] {
+            #expect(html.contains("id=\"\(id)\""), "missing \(id)")
+        }
+        #expect(html.components(separatedBy: "<svg").count - 1 == 4)
+        #expect(html.components(separatedBy: "class=\"cell\"").count - 1 == 4)   // 2 classes: 2×2 cells
+        #expect(html.components(separatedBy: "class=\"point\"").count - 1 == 400)
+        #expect(html.components(separatedBy: "<polyline").count - 1 == 4)
+        // Self-contained: nothing fetched from anywhere.
+        for forbidden in ["http://", "https://", "<script", "src=", "url(", "@import", "<link"] {
+            #expect(!html.contains(forbidden), "report contains \(forbidden)")
+        }
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>"))
+    }
+
+    @Test("--json prints one parseable object per epoch and a final summary")
+    func jsonLines() throws {
+        let dir = try temporaryDirectory()
+        let r = circuits(["train", "--data", "toy:blobs:150", "--model", "mlp:8", "--epochs", "4", "--json",
+                          "--out", dir.appendingPathComponent("m.safetensors").path, "--test", "toy:blobs:60"])
+        #expect(r.code == .success, "\(r.errors)")
+        let objects = try r.output.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+        }
+        #expect(objects.count == 5)
+        for (i, o) in objects.prefix(4).enumerated() {
+            #expect(o["event"] as? String == "epoch")
+            #expect(o["epoch"] as? Int == i + 1)
+            #expect(o["epochs"] as? Int == 4)
+            #expect(o["trainLoss"] is Double && o["validationAccuracy"] is Double && o["examplesPerSecond"] is Double)
+        }
+        let summary = objects[4]
+        #expect(summary["event"] as? String == "summary")
+        #expect(summary["epochs"] as? Int == 4)
+        #expect(summary["testAccuracy"] is Double)
+        #expect(summary["interrupted"] as? Bool == false)
+    }
+
+    @Test("a stop request ends the run after the current batch and still writes model and report")
+    func interruptWritesOutputs() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("m.safetensors"), report = dir.appendingPathComponent("r.html")
+        let r = circuits(["train", "--data", "toy:spirals", "--model", "mlp:8", "--epochs", "50", "--batch-size", "10",
+                          "--out", model.path, "--report", report.path], interruptAfter: { epoch, batch in epoch == 2 && batch == 3 })
+        #expect(r.code == .failure)
+        #expect(r.errors.contains("interrupted after 2 complete epochs"))
+        #expect(r.errors.contains("epoch 2/50") && !r.errors.contains("epoch 4/50"))
+        _ = try ModelFile.read(from: model)
+        let html = try String(contentsOf: report, encoding: .utf8)
+        #expect(html.contains("Interrupted"))
+    }
+
+    @Test("eval on a data set with other class names is one clear line")
+    func foreignLabels() throws {
+        let dir = try temporaryDirectory()
+        let csv = try writeTinyCSV(in: dir)
+        let model = dir.appendingPathComponent("m.safetensors").path
+        #expect(circuits(["train", "--data", csv, "--model", "linear", "--epochs", "2", "--out", model]).code == .success)
+        let other = dir.appendingPathComponent("other.csv").path
+        try "x,y,species\n1,2,rose\n".write(toFile: other, atomically: true, encoding: .utf8)
+        let r = circuits(["eval", "--model", model, "--data", other])
+        #expect(r.code == .failure)
+        #expect(r.errors.contains("\"rose\" is not one of the model's classes"))
+    }
+
+    @Test("info, guide and gradcheck run")
+    func smallCommands() {
+        let info = circuits(["info"])
+        #expect(info.code == .success && info.output.contains("BLAS core") && info.output.contains(CircuitsCLI.version))
+        let guide = circuits(["guide"])
+        #expect(guide.code == .success && guide.output.count > 500)
+        let check = circuits(["gradcheck"])
+        #expect(check.code == .success, "\(check.output)")
+        #expect(check.output.contains("all \(GradcheckCommand.checks.count) checks pass"))
+    }
+
+    @Test("bench without CircuitsBench next to the binary is a one-line error")
+    func benchMissing() throws {
+        let dir = try temporaryDirectory()
+        let console = Console.capturing()
+        let code = CircuitsCLI.run(["circuits", "bench", "--suite", "all"],
+                                   context: CommandContext(console: console, executablePath: dir.appendingPathComponent("circuits").path, handlesSignals: false))
+        #expect(code == .failure)
+        #expect(console.errors.split(separator: "\n").count == 1)
+        #expect(console.errors.contains("CircuitsBench not found") && console.errors.contains("--product CircuitsBench"))
+    }
+}
