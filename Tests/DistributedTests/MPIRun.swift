@@ -21,6 +21,8 @@ enum MPIRun {
 
     /// The `circuits-mpi` binary that `make test` builds before the tests.
     static var binary: URL { packageRoot.appendingPathComponent(".build/release/circuits-mpi") }
+    /// The `circuits` binary (`make test` builds it too).
+    static var cli: URL { packageRoot.appendingPathComponent(".build/release/circuits") }
 
     /// The result of one `mpirun`.
     struct Result {
@@ -35,13 +37,17 @@ enum MPIRun {
     /// Runs `mpirun <flags> -np ranks circuits-mpi --distributed <arguments>`; with `ranks` nil, `arguments`
     /// is the whole application part of the command line (MPMD: `-np 1 prog a : -np 1 prog b`).
     /// Kills the job after `limit` seconds, so a hang fails the test instead of stalling the suite.
-    static func run(ranks: Int?, _ arguments: [String], limit: Double = 60) throws -> Result {
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path),
-                     "\(binary.path) is missing: run `swift build -c release --product circuits-mpi` (make test does)")
+    /// `program` is what each rank runs before `arguments` (default: `circuits-mpi --distributed`).
+    static func run(ranks: Int?, _ arguments: [String], program: [String]? = nil, limit: Double = 60) throws -> Result {
+        let program = program ?? [binary.path, "--distributed"]
+        for path in [binary.path, program[0]] {
+            try #require(FileManager.default.isExecutableFile(atPath: path),
+                         "\(path) is missing: run `swift build -c release --product \(URL(fileURLWithPath: path).lastPathComponent)` (make test does)")
+        }
         try #require(FileManager.default.isExecutableFile(atPath: launcher.path), "mpirun is missing: run `make setup-mpi`")
         let process = Process()
         process.executableURL = launcher
-        process.arguments = flags + (ranks.map { ["-np", "\($0)", binary.path, "--distributed"] } ?? []) + arguments
+        process.arguments = flags + (ranks.map { ["-np", "\($0)"] + program } ?? []) + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         // Files rather than pipes: a chatty job can never block on a full pipe buffer.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mpirun-\(UUID().uuidString.prefix(8))")
