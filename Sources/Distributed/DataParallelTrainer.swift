@@ -20,8 +20,11 @@ import Layers
 /// if mpi.rank == 0 { try write(trainer.model) }
 /// ```
 public final class DataParallelTrainer<Scalar: BLASScalar> {
+    /// The wrapped trainer; its hooks (`shard`, `allReduceHook`, `epochTotalsHook`) are set by `init`.
     public let trainer: Trainer<Scalar>
+    /// The job this rank belongs to.
     public let mpi: MPIContext
+    /// The fused all-reduce the trainer's hook calls; its `statistics` give time and bytes per step.
     public let reducer: GradientAllReducer<Scalar>
 
     /// Wires `trainer` for data-parallel training on `mpi`: sets its shard, its all-reduce hook and its

@@ -26,9 +26,11 @@ public struct AllReduceStatistics: Sendable, Equatable {
 /// loopback, more across machines) is paid once per step, not once per parameter; and allocating it
 /// once keeps the training step free of allocations.
 public final class GradientAllReducer<Scalar: BLASScalar> {
+    /// The job whose ranks the gradients are summed over.
     public let mpi: MPIContext
     /// Scalars in the fused buffer: the sum of the parameters' sizes.
     public let count: Int
+    /// Calls, time and buffer size so far (see `resetStatistics()`).
     public private(set) var statistics: AllReduceStatistics
     private let buffer: UnsafeMutablePointer<Scalar>
     private let sizes: [Int]
