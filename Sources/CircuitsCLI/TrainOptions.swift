@@ -87,7 +87,7 @@ struct TrainOptions: Equatable {
         OptionSpec("json", help: "print one JSON object per epoch and a final summary object"),
         OptionSpec("checkpoint-every", value: "N", help: "write a resumable checkpoint every N epochs"),
         OptionSpec("checkpoint", value: "FILE", help: "checkpoint path", default: "<out stem>.checkpoint.safetensors"),
-        OptionSpec("resume", help: "continue from the checkpoint (same settings; --epochs may grow)"),
+        OptionSpec("resume", help: "continue from the checkpoint (with the same settings)"),
         OptionSpec("distributed", help: "data-parallel training across the ranks of mpirun (Open MPI)"),
     ]
 
@@ -153,7 +153,7 @@ struct TrainOptions: Equatable {
     }
 
     /// The settings a resumed run must share with the run that wrote the checkpoint (everything that
-    /// changes the arithmetic, except the number of epochs, which may grow).
+    /// changes the arithmetic; the epoch count only through schedules that depend on it).
     var fingerprint: String {
         var c = configuration
         c.epochs = 0
