@@ -45,4 +45,24 @@ struct CLITests {
         #expect(!r.timedOut && r.status != 0)
         #expect(r.errors.contains("circuits train: rank 1 differs from rank 0 in seed: \"2\" on rank 1, \"1\" on rank 0"), "\(r.all)")
     }
+
+    @Test("Checkpoints by rank 0: a 2-rank run resumed after epoch 2 ends with the weights of a 4-epoch run")
+    func resume() throws {
+        let checkpoint = temporaryPath("checkpoint.safetensors"), first = temporaryPath("first.safetensors")
+        let resumed = temporaryPath("resumed.safetensors"), straight = temporaryPath("straight.safetensors")
+        defer { for p in [checkpoint, first, resumed, straight] { try? FileManager.default.removeItem(atPath: p) } }
+        let program = [MPIRun.cli.path, "train", "--distributed"]
+        // A constant schedule: the cosine one depends on the epoch count, which grows on resume.
+        let base = ["--data", "toy:spirals", "--model", "mlp:32,32", "--optimizer", "adam", "--lr", "0.01", "--schedule", "constant",
+                    "--batch-size", "32", "--threads", "1", "--checkpoint", checkpoint]
+        let a = try MPIRun.run(ranks: 2, base + ["--epochs", "2", "--checkpoint-every", "1", "--out", first], program: program)
+        try #require(a.status == 0, "\(a.all)")
+        let b = try MPIRun.run(ranks: 2, base + ["--epochs", "4", "--resume", "--out", resumed], program: program)
+        try #require(b.status == 0, "\(b.all)")
+        #expect(b.errors.contains("resuming from"))
+        let c = try MPIRun.run(ranks: 2, base + ["--epochs", "4", "--out", straight], program: program)
+        try #require(c.status == 0, "\(c.all)")
+        let x = try Self.tensors(resumed), y = try Self.tensors(straight)
+        #expect(!x.isEmpty && x == y, "resumed weights differ from the uninterrupted run's")
+    }
 }
