@@ -46,11 +46,11 @@ public struct Regularization: Codable, Equatable, Sendable {
             let v = p.variable
             let w = v.value.unsafeReadPointer, n = v.value.count
             v.accumulateGrad { g, add in
-                for i in 0..<n {
-                    let x = w[i]
-                    let d = a * x + (x > 0 ? b : (x < 0 ? -b : 0))
-                    if add { g[i] += d } else { g[i] = d }
-                }
+                // Flags hoisted out of the loops so each is a straight compare-and-select the compiler
+                // vectorizes.
+                if !add { g.update(repeating: 0, count: n) }
+                if a != 0 { for i in 0..<n { g[i] += a * w[i] } }
+                if b != 0 { for i in 0..<n { let x = w[i]; g[i] += x > 0 ? b : (x < 0 ? -b : 0) } }
             }
         }
     }

@@ -84,6 +84,18 @@ extension Tensor {
         } else if ma == .same && mb == .scalar {
             let s = pb[0]
             for i in 0..<n { o[i] = f(pa[i], s) }
+        } else if ma == .same && (mb == .row || mb == .column) {
+            // The common broadcasts (bias rows, per-row scales) as plain row loops the compiler vectorizes.
+            let cols = out.columns
+            for r in 0..<out.rows {
+                let ar = pa + r * cols, orow = o + r * cols
+                if mb == .row {
+                    for c in 0..<cols { orow[c] = f(ar[c], pb[c]) }
+                } else {
+                    let s = pb[r]
+                    for c in 0..<cols { orow[c] = f(ar[c], s) }
+                }
+            }
         } else {
             let cols = out.columns
             var i = 0
