@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Layers", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
-        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed"], exclude: ["README-section.md"]),
+        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
         .target(name: "Distributed", dependencies: ["Layers", "CMPI"], exclude: ["README-section.md"]),
         .executableTarget(name: "circuits-mpi", dependencies: ["Distributed", "Datasets", "Layers"]),

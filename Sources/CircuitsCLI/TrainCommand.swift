@@ -51,6 +51,7 @@ enum TrainCommand: Command {
             testName = arguments.string("test")!
         }
         let all = loaded.train
+        _ = consume loaded   // the training set is held once from here on
         guard all.count > 0 else { throw CLIError.failure("\(arguments.string("data")!): no examples") }
         let loss = options.loss
         if loss.isRegression && all.targets == nil {
@@ -60,12 +61,17 @@ enum TrainCommand: Command {
             throw CLIError.failure("\(loss) is a binary loss, but the data has \(all.classCount) classes; use softmax or multiclass-hinge")
         }
         let classNames = loss.isRegression ? [] : all.classNames
-        var trainSet = all, validationSet: Dataset? = nil
+        let featureCount = all.featureCount, featureNames = all.featureNames
+        var trainSet = consume all, validationSet: Dataset? = nil
         if options.validationSplit > 0 {
-            let parts = try all.split(validation: options.validationSplit, stratified: !loss.isRegression, seed: options.configuration.seed)
+            // In place: the validation rows move to the end and both parts are views of one buffer, so
+            // the training set is never copied (peak memory stays near one copy of the data).
+            let parts = try (consume trainSet).partitioned(validation: options.validationSplit, stratified: !loss.isRegression, seed: options.configuration.seed)
             if parts.validation.count > 0 && parts.train.count > 0 {
                 trainSet = parts.train
                 validationSet = parts.validation
+            } else {
+                trainSet = parts.train.count > 0 ? parts.train : parts.validation   // too few rows to hold any out
             }
         }
         let preprocessor = try Preprocessor.fit(options.preprocessing, on: trainSet.features, pcaComponents: options.pcaComponents)
@@ -83,7 +89,7 @@ enum TrainCommand: Command {
         let test = try testSet.map { try trainingData($0, file: testName) }
         let loadSeconds = seconds(since: loadStart)
         progress.note("data: \(trainSet.count) training, \(validationSet?.count ?? 0) validation, \(testSet?.count ?? 0) test examples; "
-                      + "\(all.featureCount) features\(preprocessor.outputDimension != all.featureCount ? " → \(preprocessor.outputDimension)" : "")"
+                      + "\(featureCount) features\(preprocessor.outputDimension != featureCount ? " → \(preprocessor.outputDimension)" : "")"
                       + (loss.isRegression ? "" : ", \(classNames.count) classes") + String(format: " (%.1fs)", loadSeconds))
 
         // Model and trainer.
@@ -93,7 +99,7 @@ enum TrainCommand: Command {
                                               dropout: options.dropout, rng: &rng)
         let trainer = try Trainer(model: model, loss: loss, configuration: options.configuration)
         var extra = ["preprocessing": try Checkpoint.json(preprocessor), "data": dataName]
-        if let names = all.featureNames { extra["features"] = try Checkpoint.json(names) }
+        if let names = featureNames { extra["features"] = try Checkpoint.json(names) }
         func modelFile() -> ModelFile {
             ModelFile(model: model, loss: loss, classNames: classNames, configuration: options.configuration, extra: extra)
         }
@@ -206,8 +212,14 @@ enum TrainCommand: Command {
             var report = Report(title: "circuits train — \(URL(fileURLWithPath: dataName).lastPathComponent)", settings: settings, timings: timings,
                                 history: history, classNames: classNames, metrics: heldOut, metricsSource: heldOutName)
             if interrupted { report.notes.append("Interrupted: the run was stopped with Ctrl-C during epoch \(trainer.completedEpochs + 1); the figures show what was trained.") }
-            if all.featureCount == 2 && !loss.isRegression {
-                report.regions = try decisionRegions(all, model: model, preprocessor: preprocessor, labels: try DataInput.align(all, to: classNames, file: dataName))
+            if featureCount == 2 && !loss.isRegression {
+                // Every point of the data file: the training part and the held-out part (2-D, so small).
+                var points = trainSet
+                if let v = validationSet {
+                    points = try Dataset(features: try Tensor.concatenate([trainSet.features, v.features]), labels: trainSet.labels + v.labels,
+                                         classNames: trainSet.classNames, featureNames: trainSet.featureNames)
+                }
+                report.regions = try decisionRegions(points, model: model, preprocessor: preprocessor, labels: try DataInput.align(points, to: classNames, file: dataName))
             }
             do {
                 try Data(report.html.utf8).write(to: URL(fileURLWithPath: reportPath), options: .atomic)
