@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := -c release
 # Tests run in release with testability on: the numeric tests are slow in debug builds.
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
-APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist libopenmpi-dev openmpi-bin
 
 .PHONY: setup build test run bench bench-peers docs fuzz report-check setup-mpi clean
 
@@ -15,6 +15,7 @@ build: setup
 
 test: setup
 	$(SWIFT) build $(RELEASE) --product circuits
+	$(SWIFT) build $(RELEASE) --product circuits-mpi
 	# Serial: some tests set the process-wide BLAS thread count or measure peak memory.
 	$(SWIFT) test $(TEST_FLAGS) --no-parallel
 

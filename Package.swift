@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .executable(name: "circuits", targets: ["circuits"]),
+        // Data-parallel training over MPI: a separate library so that users who do not need it never link Open MPI.
+        .library(name: "Distributed", targets: ["Distributed"]),
+        .executable(name: "circuits-mpi", targets: ["circuits-mpi"]),
     ],
     targets: [
         .systemLibrary(
@@ -23,12 +26,20 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         .target(name: "Gates"),
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Layers", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
-        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets"]),
+        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
+        .target(name: "Distributed", dependencies: ["Layers", "CMPI"], exclude: ["README-section.md"]),
+        .executableTarget(name: "circuits-mpi", dependencies: ["Distributed", "Datasets", "Layers"]),
         .executableTarget(
             name: "CircuitsBench",
             dependencies: ["Gates", "Tensor", "Layers", "Datasets", "CBLAS"],
@@ -42,5 +53,6 @@ let package = Package(
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"], exclude: ["Regressions"]),
         .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Layers", "Datasets"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Datasets
+import Distributed
 import Foundation
 import Layers
 import Tensor
@@ -20,11 +21,22 @@ enum TrainCommand: Command {
     Ctrl-C stops after the current batch; the model and report are still written for what was trained.
     With --checkpoint-every N a checkpoint is written atomically every N epochs; rerun with --resume to
     continue (the resumed run ends with the same weights as an uninterrupted one).
+    With --distributed, under mpirun, the ranks train one model data-parallel (each on its part of every
+    batch, gradients all-reduced); rank 0 prints, evaluates and writes the model, report and checkpoints:
+      mpirun -np 4 circuits train --distributed --data /usr/share/datasets/fashion-mnist --out model.safetensors
     """
 
     static func run(_ arguments: ParsedArguments, context: CommandContext) throws -> ExitCode {
         let options = try TrainOptions.parse(arguments)
-        let console = context.console
+        guard options.distributed else { return try train(arguments, options: options, context: context, mpi: nil) }
+        // Every rank runs the command; runJob decides how a failure on one rank ends the whole job.
+        return try MPIContext.runJob { try train(arguments, options: options, context: context, mpi: $0) }
+    }
+
+    static func train(_ arguments: ParsedArguments, options: TrainOptions, context: CommandContext, mpi: MPIContext?) throws -> ExitCode {
+        let rank = mpi?.rank ?? 0
+        // Only rank 0 speaks; the other ranks' progress would repeat it.
+        let console = rank == 0 ? context.console : Console.capturing()
         if let t = options.threads { BLAS.threads = t }
         let progress = ProgressReporter(console: console, json: options.json, totalEpochs: options.configuration.epochs)
         let wallStart = DispatchTime.now().uptimeNanoseconds
@@ -93,7 +105,7 @@ enum TrainCommand: Command {
         }
         var history: [EpochReport] = []
         let checkpointURL = URL(fileURLWithPath: options.resolvedCheckpointPath)
-        if options.resume {
+        if options.resume && rank == 0 {   // rank 0's state reaches the other ranks through DataParallelTrainer.start
             try DataInput.requireReadable(checkpointURL.path)
             let (checkpoint, saved) = try Checkpoint.read(from: checkpointURL)
             guard checkpoint.fingerprint == options.fingerprint else {
@@ -103,14 +115,27 @@ enum TrainCommand: Command {
             history = checkpoint.history
             progress.note("resuming from \(checkpointURL.path) after epoch \(checkpoint.completedEpochs)")
         }
+        let parallel = try mpi.map { mpi in
+            let p = try DataParallelTrainer(trainer, mpi: mpi)
+            var fingerprint = ConfigurationFingerprint()
+            fingerprint.add("data file", ConfigurationFingerprint.file(at: dataName))
+            // What the trainer's own fields (model, seed, batch size, optimizer, data digest) do not cover.
+            fingerprint.add("preprocessing", "\(options.preprocessing.rawValue) \(options.pcaComponents ?? 0)")
+            fingerprint.add("validation split", "\(options.validationSplit)")
+            fingerprint.add("dropout", "\(options.dropout)")
+            try p.start(fingerprint: fingerprint, data: train)
+            return p
+        }
+        if let mpi { progress.note("distributed: \(mpi.size) ranks, each on its part of every batch of \(options.configuration.batchSize)") }
         progress.note("model: \(options.modelName) \(model.specs.map(\.description).joined(separator: " → ")), "
                       + "\(model.parameterCount) parameters; \(loss) loss, \(options.configuration.optimizer.rawValue) lr \(options.configuration.learningRate), "
                       + "batch \(options.configuration.batchSize), \(options.configuration.epochs) epochs, \(BLAS.threads) BLAS threads")
 
         // Training, with Ctrl-C and checkpoints.
         let interrupt = InterruptSignal()
-        if context.handlesSignals { interrupt.install(console: console) }
-        defer { if context.handlesSignals { interrupt.uninstall() } }
+        // Under mpirun, Ctrl-C goes to mpirun, which ends every rank; resume from a checkpoint.
+        if context.handlesSignals && mpi == nil { interrupt.install(console: console) }
+        defer { if context.handlesSignals && mpi == nil { interrupt.uninstall() } }
         var checkpointError: Error? = nil
         let trainStart = DispatchTime.now().uptimeNanoseconds
         let batchSize = options.configuration.batchSize
@@ -125,11 +150,13 @@ enum TrainCommand: Command {
                 case let .epoch(report):
                     history.append(report)
                     progress.epoch(report)
-                    if let every = options.checkpointEvery, trainer.completedEpochs % every == 0 {
+                    if rank == 0, let every = options.checkpointEvery, trainer.completedEpochs % every == 0 {
                         do {
                             try Checkpoint(trainer: trainer, fingerprint: options.fingerprint, history: history)
                                 .write(to: checkpointURL, model: modelFile())
                         } catch {
+                            // The other ranks cannot know: end the job rather than leave them waiting.
+                            if let mpi { mpi.abort("checkpoint \(checkpointURL.path): \(oneLine(error))") }
                             checkpointError = error
                             return .stop
                         }
@@ -139,6 +166,8 @@ enum TrainCommand: Command {
             }
         }
         if let checkpointError { throw CLIError.failure("checkpoint \(checkpointURL.path): \(oneLine(checkpointError))") }
+        try parallel?.checkParametersAgree(epoch: trainer.completedEpochs)
+        guard rank == 0 else { return .success }   // every rank holds rank 0's parameters: it alone evaluates and writes
         let interrupted = result.interrupted
         if interrupted, let partial = result.epochs.last, partial.epoch > (history.last?.epoch ?? 0) {
             // The epoch cut short by Ctrl-C is reported too, marked as partial by its smaller example count.

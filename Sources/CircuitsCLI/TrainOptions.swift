@@ -20,6 +20,8 @@ struct TrainOptions: Equatable {
     var checkpointEvery: Int? = nil
     var checkpointPath: String? = nil
     var resume = false
+    /// Data-parallel training across the ranks of `mpirun` (module `Distributed`).
+    var distributed = false
 
     static let defaultOptimizer: OptimizerKind = .adam
     static let defaultEpochs = 20
@@ -86,6 +88,7 @@ struct TrainOptions: Equatable {
         OptionSpec("checkpoint-every", value: "N", help: "write a resumable checkpoint every N epochs"),
         OptionSpec("checkpoint", value: "FILE", help: "checkpoint path", default: "<out stem>.checkpoint.safetensors"),
         OptionSpec("resume", help: "continue from the checkpoint (with the same settings)"),
+        OptionSpec("distributed", help: "data-parallel training across the ranks of mpirun (Open MPI)"),
     ]
 
     /// Parses and checks every option. - Throws: `CLIError.usage` naming the offending option.
@@ -123,6 +126,7 @@ struct TrainOptions: Equatable {
         o.checkpointEvery = try args.int("checkpoint-every", minimum: 1)
         o.checkpointPath = args.string("checkpoint")
         o.resume = args.has("resume")
+        o.distributed = args.has("distributed")
         if o.dropout > 0 && o.hidden.isEmpty {
             throw CLIError.usage("--dropout applies after hidden layers; a linear model has none", command: command)
         }

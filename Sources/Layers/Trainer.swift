@@ -84,6 +84,19 @@ public final class Trainer<Scalar: BLASScalar> {
     /// Called between backward and the optimizer step with the parameters — where a data-parallel run
     /// all-reduces gradients.
     public var gradientHook: (([Parameter<Scalar>]) throws -> Void)? = nil
+    /// This process's part of each global batch in a data-parallel run (nil: the whole batch).
+    ///
+    /// Every rank draws the same permutation from the same seed, so they agree on each global batch; `fit`
+    /// cuts it into `count` contiguous parts, as even as they come, and trains on part `rank`.
+    public var shard: (rank: Int, count: Int)? = nil
+    /// Called after `gradientHook` with the parameters, the examples this process's gradient averages
+    /// over, and the size of the global batch: where a data-parallel run all-reduces. Each rank scales its
+    /// mean gradient by local/global and the ranks sum, which gives the mean over the global batch; the
+    /// regularization gradient each rank added comes out exactly once, since the local counts sum to the global.
+    public var allReduceHook: ((_ parameters: [Parameter<Scalar>], _ localCount: Int, _ globalCount: Int) throws -> Void)? = nil
+    /// Turns this process's epoch totals (loss × examples, correct predictions, examples) into the job's;
+    /// a data-parallel run sums them over ranks.
+    public var epochTotalsHook: ((_ lossSum: Double, _ correct: Int, _ seen: Int) throws -> (lossSum: Double, correct: Int, seen: Int))? = nil
 
     let tape = Tape<Scalar>()
     var lastFiniteLoss: Double? = nil
@@ -124,11 +137,14 @@ public final class Trainer<Scalar: BLASScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func step(_ x: Tensor<Scalar>, _ targets: Targets<Scalar>, epoch: Int = 0, step: Int = 0,
-                     scores: ((Tensor<Scalar>) -> Void)? = nil) throws -> Double {
+                     globalCount: Int? = nil, scores: ((Tensor<Scalar>) -> Void)? = nil) throws -> Double {
         guard let optimizer else { throw TrainingError.invalidConfiguration("step needs a first-order optimizer, not L-BFGS") }
         let parameters = model.parameters
         tape.reset()
         for p in parameters { p.variable.zeroGrad() }
+        if x.rows == 0 && allReduceHook != nil {
+            return try emptyStep(parameters, optimizer, epoch: epoch, step: step, globalCount: globalCount ?? 0)
+        }
         let out = try model.forward(tape.constant(x))
         scores?(out.value)
         var weights: [Scalar]? = nil
@@ -141,6 +157,7 @@ public final class Trainer<Scalar: BLASScalar> {
         try tape.backward(l)
         configuration.regularization.addGradients(parameters)
         try gradientHook?(parameters)
+        try allReduceHook?(parameters, x.rows, globalCount ?? x.rows)
         for p in parameters where !(p.variable.grad?.isFinite ?? true) {
             throw TrainingError.nonFinite(what: "gradient of \(p.name)", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
         }
@@ -151,6 +168,31 @@ public final class Trainer<Scalar: BLASScalar> {
         // and the next step writes into them without copy-on-write.
         tape.reset()
         return value
+    }
+
+    /// A data-parallel step on a rank whose part of the global batch is empty (a last batch smaller than
+    /// the number of ranks): it contributes a zero gradient but still joins the all-reduce and takes the
+    /// same optimizer step, so its parameters stay equal to the other ranks'.
+    func emptyStep(_ parameters: [Parameter<Scalar>], _ optimizer: any Optimizer<Scalar>, epoch: Int, step: Int, globalCount: Int) throws -> Double {
+        for p in parameters {
+            let n = p.variable.value.count
+            p.variable.accumulateGrad { g, _ in g.update(repeating: 0, count: n) }
+        }
+        try allReduceHook?(parameters, 0, globalCount)
+        for p in parameters where !(p.variable.grad?.isFinite ?? true) {
+            throw TrainingError.nonFinite(what: "gradient of \(p.name)", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
+        }
+        if let c = configuration.clipNorm { clipGradients(parameters, maxNorm: c) }
+        try optimizer.step(parameters)
+        return configuration.regularization.penalty(parameters)
+    }
+
+    /// Part `rank` of `count` contiguous, near-equal parts of `batch` (the first `batch.count % count`
+    /// parts take one extra example).
+    static func part(of batch: ArraySlice<Int>, rank: Int, count: Int) -> ArraySlice<Int> {
+        let base = batch.count / count, extra = batch.count % count
+        let start = batch.startIndex + rank * base + min(rank, extra)
+        return batch[start..<(start + base + (rank < extra ? 1 : 0))]
     }
 
     /// Gathers rows `indices` of `data` into reusable buffers and returns (features, targets).
@@ -211,9 +253,10 @@ public final class Trainer<Scalar: BLASScalar> {
             var lossSum = 0.0, correct = 0, seen = 0
             var stopRequested = false
             for b in 0..<batches {
-                let slice = order[(b * bs)..<min((b + 1) * bs, n)]
+                let global = order[(b * bs)..<min((b + 1) * bs, n)]
+                let slice = shard.map { Self.part(of: global, rank: $0.rank, count: $0.count) } ?? global
                 let (xb, tb) = try batch(train, slice)
-                let batchLoss = try step(xb, tb, epoch: epoch, step: b) { scores in
+                let batchLoss = try step(xb, tb, epoch: epoch, step: b, globalCount: global.count) { scores in
                     if case let .classes(y) = tb { correct += Self.countCorrect(scores, y) }
                 }
                 lossSum += batchLoss * Double(slice.count)
@@ -227,6 +270,7 @@ public final class Trainer<Scalar: BLASScalar> {
                     }
                 }
             }
+            if let epochTotalsHook { (lossSum, correct, seen) = try epochTotalsHook(lossSum, correct, seen) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
             var report = EpochReport(epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)),
                                      trainAccuracy: train.classes > 0 ? Double(correct) / Double(max(seen, 1)) : nil,
