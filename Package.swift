@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
         .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
-        .target(name: "Distributed", dependencies: ["Layers", "CMPI"], exclude: ["README-section.md"]),
+        .target(name: "Distributed", dependencies: ["Layers", "CMPI"]),
         .executableTarget(name: "circuits-mpi", dependencies: ["Distributed", "Datasets", "Layers"]),
         .executableTarget(
             name: "CircuitsBench",
