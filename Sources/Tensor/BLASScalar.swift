@@ -12,7 +12,7 @@ import Darwin
 /// (`s`) or double-precision (`d`) BLAS/LAPACK routine, or the C math function, that implements it.
 /// Matrices are row-major; leading dimensions are row strides. Sizes are `Int32` because Debian's
 /// OpenBLAS uses a 32-bit `blasint`; callers check sizes first (`blasInt(_:op:)`).
-public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Sendable, CustomStringConvertible, LosslessStringConvertible
+public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, CustomStringConvertible, LosslessStringConvertible
 where RawSignificand: FixedWidthInteger {
     /// Name used in files and messages: `"F32"` or `"F64"` (safetensors' dtype names).
     static var dtypeName: String { get }

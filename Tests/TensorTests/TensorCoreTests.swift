@@ -144,7 +144,7 @@ struct TensorCoreTests {
     }
 }
 
-@Test("ReLU: SIMD body and scalar tail agree; NaN propagates; backward masks and accumulates")
+@Test("ReLU: NaN propagates; backward masks and accumulates where the wire branches")
 func reluKernels() throws {
     let values: [Float] = (0..<21).map { Float($0) - 10 } + [.nan, -0.5, 0.5]
     let x = Tensor<Float>(values)
