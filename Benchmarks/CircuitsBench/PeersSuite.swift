@@ -117,6 +117,9 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
         var versions: [String: String] = [:]
         func measureOurs() throws {
             for batch in mlpBatches {
+                // Warm up again after each peer process: OpenBLAS's worker threads went to sleep while it
+                // ran, and waking them inside a short timed window would bill their start-up to the step.
+                try benches[batch]!.run(steps: quick ? 10 : 30)
                 let steps = max(10, examplesPerSample / batch)
                 ours[batch, default: []].append(median(try benches[batch]!.samples(steps: steps, repetitions: repetitions)))
             }
