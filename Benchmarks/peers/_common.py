@@ -57,6 +57,25 @@ def parse_args(parser, argv=None):
     return args
 
 
+def parse_mlp_step_args(description):
+    """The MLP-step scripts' shared options: returns (args, batch sizes, examples per repetition,
+    repetitions), with the quick-mode defaults applied."""
+    parser = make_parser(description)
+    parser.add_argument("--batch", default="32,128,512",
+                        help="comma-separated batch sizes (default 32,128,512)")
+    parser.add_argument("--examples-per-rep", type=int, default=None,
+                        help="examples per timed repetition (default 16384, quick 2048)")
+    parser.add_argument("--repetitions", type=int, default=None,
+                        help="timed repetitions, median reported (default 7, quick 3)")
+    args = parse_args(parser)
+    batches = [int(part) for part in args.batch.split(",") if part.strip()]
+    if not batches or min(batches) < 1:
+        parser.error("--batch needs positive sizes")
+    per_rep = args.examples_per_rep or (2048 if args.quick else 16384)
+    repetitions = args.repetitions or (3 if args.quick else 7)
+    return args, batches, per_rep, repetitions
+
+
 def log(*parts):
     """A progress line on stderr (stdout is reserved for the JSON figures)."""
     print(*parts, file=sys.stderr, flush=True)

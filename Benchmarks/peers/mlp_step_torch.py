@@ -13,19 +13,7 @@ WORK = "mlp_step_784_256_10"
 
 
 def main():
-    parser = _common.make_parser(__doc__)
-    parser.add_argument("--batch", default="32,128,512",
-                        help="comma-separated batch sizes (default 32,128,512)")
-    parser.add_argument("--examples-per-rep", type=int, default=None,
-                        help="examples per timed repetition (default 16384, quick 2048)")
-    parser.add_argument("--repetitions", type=int, default=None,
-                        help="timed repetitions, median reported (default 7, quick 3)")
-    args = _common.parse_args(parser)
-    batches = [int(part) for part in args.batch.split(",") if part.strip()]
-    if not batches or min(batches) < 1:
-        parser.error("--batch needs positive sizes")
-    per_rep = args.examples_per_rep or (2048 if args.quick else 16384)
-    repetitions = args.repetitions or (3 if args.quick else 7)
+    args, batches, per_rep, repetitions = _common.parse_mlp_step_args(__doc__)
 
     try:
         import torch
