@@ -17,9 +17,12 @@ func reluForwardKernel<S: BLASScalar>(_ x: UnsafePointer<S>, _ y: UnsafeMutableP
 @inlinable @inline(__always)
 func reluBackwardKernel<S: BLASScalar>(_ dy: UnsafePointer<S>, input x: UnsafePointer<S>, into g: UnsafeMutablePointer<S>,
                                        count n: Int, add: Bool) {
+    // dy[i] is loaded before the compare, not inside it: a load under a condition may not be
+    // speculated, so `x[i] > 0 ? dy[i] : 0` compiles to a branch per element, mispredicted about half the
+    // time on a layer's pre-activations (measured 3.5 ns per element, a sixth of a batch-512 step).
     if add {
-        for i in 0..<n { g[i] += x[i] > 0 ? dy[i] : 0 }
+        for i in 0..<n { let d = dy[i], v = x[i]; g[i] += v > 0 ? d : 0 }
     } else {
-        for i in 0..<n { g[i] = x[i] > 0 ? dy[i] : 0 }
+        for i in 0..<n { let d = dy[i], v = x[i]; g[i] = v > 0 ? d : 0 }
     }
 }
