@@ -41,12 +41,13 @@ private func filled(_ count: Int, seed: Int) -> [Float] {
     (0..<count).map { i in Float((i &* 7919 &+ seed &* 104_729) % 2000) / 1000 - 1 }
 }
 
-/// Calls needed so that one timed sample lasts at least `minimumSeconds` (timer resolution and the
-/// first-call thread wake-up then stop mattering).
+/// Calls needed so that one timed sample lasts at least `minimumSeconds` and holds at least 5 calls
+/// (timer resolution, the first-call thread wake-up and one call's page faults then stop mattering; with
+/// 2 calls per sample a 1024³ product swung ±0.03 run to run).
 private func callsPerSample(_ body: () -> Void, minimumSeconds: Double) -> Int {
     body()
     let one = max(seconds(body), 1e-7)
-    return max(1, Int((minimumSeconds / one).rounded(.up)))
+    return max(5, Int((minimumSeconds / one).rounded(.up)))
 }
 
 /// GFLOP/s of a bare `cblas_sgemm` on freshly filled buffers, best of `repetitions` samples.
