@@ -50,6 +50,28 @@ final class MLPStepBench {
         }
     }
 
+    /// Median milliseconds of a step's three phases over `steps` steps, timed apart from the throughput
+    /// samples so the clock reads do not touch those: forward with the loss (until the scores exist),
+    /// backward (until the trainer's gradient hook runs), and the rest — finiteness check, optimizer
+    /// update, tape reset. A kernel that regresses shows up here before it hides in a ratio.
+    func phases(steps: Int) throws -> (forward: Double, backward: Double, update: Double) {
+        var forward: [Double] = [], backward: [Double] = [], update: [Double] = []
+        var scored: UInt64 = 0, backwardDone: UInt64 = 0
+        trainer.gradientHook = { _ in backwardDone = DispatchTime.now().uptimeNanoseconds }
+        defer { trainer.gradientHook = nil }
+        for _ in 0..<steps {
+            let (x, y) = batches[cursor]
+            cursor = (cursor + 1) % batches.count
+            let start = DispatchTime.now().uptimeNanoseconds
+            try trainer.step(x, .classes(y), scores: { _ in scored = DispatchTime.now().uptimeNanoseconds })
+            let end = DispatchTime.now().uptimeNanoseconds
+            forward.append(Double(scored - start) / 1e6)
+            backward.append(Double(backwardDone - scored) / 1e6)
+            update.append(Double(end - backwardDone) / 1e6)
+        }
+        return (median(forward), median(backward), median(update))
+    }
+
     /// Steps per timed sample, as the torch peer chooses them: at least 10, about `examples` examples.
     static func stepsPerSample(batch: Int, quick: Bool) -> Int { max(10, (quick ? 2048 : 16384) / batch) }
 
@@ -79,13 +101,16 @@ func mlpSuite(_ context: BenchContext) throws -> [BenchFigure] {
             let steps = MLPStepBench.stepsPerSample(batch: batch, quick: quick)
             try bench.run(steps: quick ? 20 : 50)   // warm-up: arena, gradient and velocity buffers, BLAS threads
             let exPerSecond = median(try bench.samples(steps: steps, repetitions: quick ? 3 : 7))
+            let phase = try bench.phases(steps: steps)
             // The throughput the step's GEMMs would reach at the measured peak on `threads` cores.
             let atPeak = peak * Double(threads) * 1e9 / mlpFLOPsPerExample
             var f = BenchFigure(suite: "mlp", name: "mlp-step batch=\(batch) threads=\(threads)",
                                 value: exPerSecond, unit: "ex/s", baseline: atPeak, baselineName: "at GEMM peak",
                                 ratio: exPerSecond / atPeak,
-                                note: String(format: "%.0f%% of measured GEMM peak (%.1f GFLOP/s × %d); %.3f ms/step",
-                                             exPerSecond / atPeak * 100, peak, threads, Double(batch) / exPerSecond * 1e3))
+                                note: String(format: "%.0f%% of measured GEMM peak (%.1f GFLOP/s × %d); %.3f ms/step "
+                                             + "(forward+loss %.3f, backward %.3f, update %.3f: medians)",
+                                             exPerSecond / atPeak * 100, peak, threads, Double(batch) / exPerSecond * 1e3,
+                                             phase.forward, phase.backward, phase.update))
             if batch == 512 { f.requireRatio(atLeast: 0.70, "≥ 70% of GEMM peak") }
             figures.append(f)
 
