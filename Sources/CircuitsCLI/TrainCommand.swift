@@ -96,9 +96,10 @@ enum TrainCommand: Command {
         var rng = SeededRNG(seed: options.configuration.seed)
         let outputs = loss.isRegression ? 1 : loss.outputs(classes: classNames.count)
         let model = try Sequential<Float>.mlp(inputs: preprocessor.outputDimension, hidden: options.hidden, outputs: outputs,
-                                              dropout: options.dropout, rng: &rng)
+                                              dropout: options.dropout, initializer: options.initializer, rng: &rng)
         let trainer = try Trainer(model: model, loss: loss, configuration: options.configuration)
-        var extra = ["preprocessing": try Checkpoint.json(preprocessor), "data": dataName]
+        var extra = ["preprocessing": try Checkpoint.json(preprocessor), "data": dataName,
+                     "initializer": (options.initializer ?? Sequential<Float>.defaultInitializer(hidden: options.hidden)).rawValue]
         if let names = featureNames { extra["features"] = try Checkpoint.json(names) }
         func modelFile() -> ModelFile {
             ModelFile(model: model, loss: loss, classNames: classNames, configuration: options.configuration, extra: extra)

@@ -10,6 +10,8 @@ struct TrainOptions: Equatable {
     var loss: LossFunction = .softmaxCrossEntropy
     var configuration = TrainOptions.defaultConfiguration
     var dropout = 0.0
+    /// How the dense layers' weights start (`nil`: He for hidden layers' ReLU nets, Xavier for a linear model).
+    var initializer: Initializer? = nil
     var validationSplit = 0.1
     var preprocessing: Preprocessor.Kind = .none
     var pcaComponents: Int? = nil
@@ -65,6 +67,9 @@ struct TrainOptions: Equatable {
 
     static let losses = ["hinge", "squared-hinge", "multiclass-hinge", "softmax", "logistic", "mse", "huber"]
     static let optimizers = OptimizerKind.allCases.map(\.rawValue)
+    /// Initializers by their command-line names.
+    static let initializers: [(name: String, initializer: Initializer)] =
+        [("he", .he), ("xavier", .xavier), ("orthogonal", .orthogonal), ("guide-uniform", .guideUniform)]
 
     static let specs: [OptionSpec] = DataInput.options(test: true) + [
         OptionSpec("model", value: "M", help: "linear, or mlp:W1,W2,… (hidden widths)", default: "mlp:256,128"),
@@ -76,6 +81,9 @@ struct TrainOptions: Equatable {
         OptionSpec("batch-size", value: "N", help: "examples per mini-batch", default: "\(defaultBatchSize)"),
         OptionSpec("l2", value: "X", help: "L2 penalty λ on weights (λ/2·‖W‖²)", default: "0"),
         OptionSpec("l1", value: "X", help: "L1 penalty λ on weights", default: "0"),
+        OptionSpec("init", value: "I", help: initializers.map(\.name).joined(separator: "|")
+                   + " (He N(0, 2/in); Xavier U(±√(6/(in+out))); orthogonal √2·Q; the guide's U(−0.5, 0.5))",
+                   default: "he (xavier for linear)"),
         OptionSpec("dropout", value: "P", help: "dropout probability after each hidden layer", default: "0"),
         OptionSpec("val-split", value: "F", help: "fraction of the training data held out for validation (stratified)", default: "0.1"),
         OptionSpec("standardize", help: "standardize features (fitted on the training split only)"),
@@ -107,6 +115,9 @@ struct TrainOptions: Equatable {
         if let name = try args.choice("schedule", schedules) { o.scheduleName = name }
         if let l2 = try args.double("l2", in: 0...1e6) { o.configuration.regularization.l2 = l2 }
         if let l1 = try args.double("l1", in: 0...1e6) { o.configuration.regularization.l1 = l1 }
+        if let name = try args.choice("init", initializers.map(\.name)) {
+            o.initializer = initializers.first { $0.name == name }!.initializer
+        }
         if let p = try args.double("dropout", in: 0...0.99) { o.dropout = p }
         if let v = try args.double("val-split", in: 0...0.9) { o.validationSplit = v }
         if args.has("standardize") && args.has("pca") {
@@ -160,6 +171,6 @@ struct TrainOptions: Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let config = String(decoding: (try? encoder.encode(c)) ?? Data(), as: UTF8.self)
-        return "model=\(modelName) loss=\(loss) dropout=\(dropout) val=\(validationSplit) pre=\(preprocessing.rawValue):\(pcaComponents ?? 0) \(config)"
+        return "model=\(modelName) init=\(initializer?.rawValue ?? "default") loss=\(loss) dropout=\(dropout) val=\(validationSplit) pre=\(preprocessing.rawValue):\(pcaComponents ?? 0) \(config)"
     }
 }

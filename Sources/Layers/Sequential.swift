@@ -12,8 +12,10 @@ public final class Sequential<Scalar: BLASScalar> {
 
     /// A multilayer perceptron: Dense → activation (→ Dropout) for each hidden width, then a Dense
     /// output layer. With no hidden widths it is a linear model.
+    /// - Parameter initializer: how every dense layer's weights start; `nil` picks He for a net with
+    ///   hidden layers (ReLU) and Xavier for a linear model.
     public static func mlp(inputs: Int, hidden: [Int], outputs: Int, activation: LayerSpec = .relu,
-                           dropout: Double = 0, initializer: Initializer = .he, rng: inout SeededRNG) throws -> Sequential {
+                           dropout: Double = 0, initializer: Initializer? = nil, rng: inout SeededRNG) throws -> Sequential {
         var specs: [LayerSpec] = []
         var width = inputs
         for h in hidden {
@@ -23,8 +25,11 @@ public final class Sequential<Scalar: BLASScalar> {
             width = h
         }
         specs.append(.dense(inputs: width, outputs: outputs))
-        return try Sequential(specs: specs, initializer: hidden.isEmpty && initializer == .he ? .xavier : initializer, rng: &rng)
+        return try Sequential(specs: specs, initializer: initializer ?? defaultInitializer(hidden: hidden), rng: &rng)
     }
+
+    /// The initializer `mlp` uses unless told otherwise: He for ReLU hidden layers, Xavier for a linear model.
+    public static func defaultInitializer(hidden: [Int]) -> Initializer { hidden.isEmpty ? .xavier : .he }
 
     /// Rebuilds a model from its architecture (weights freshly initialized; load them afterwards).
     public convenience init(specs: [LayerSpec], initializer: Initializer = .he, rng: inout SeededRNG) throws {

@@ -48,6 +48,33 @@ struct TrainTests {
         #expect(p.count == 3 && abs(p.reduce(0, +) - 1) < 1e-5)
     }
 
+    @Test("--init picks the initializer, and the model file records it")
+    func initializerOption() throws {
+        let dir = try temporaryDirectory()
+        let csv = try writeTinyCSV(in: dir)
+        // A learning rate of 1e-12 leaves the weights where the initializer put them.
+        func firstWeights(_ extra: [String]) throws -> (weights: [Float], recorded: String?) {
+            let model = dir.appendingPathComponent("init.safetensors").path
+            let r = circuits(["train", "--data", csv, "--optimizer", "sgd", "--lr", "1e-12", "--epochs", "1", "--out", model] + extra)
+            #expect(r.code == .success, "\(r.errors)")
+            let saved = try ModelFile.read(from: URL(fileURLWithPath: model))
+            return (saved.model.parameters[0].variable.value.scalars, saved.extra["initializer"])
+        }
+        // The guide's U(−0.5, 0.5) on a 2→8 layer, against He's N(0, 1) for fan-in 2.
+        let guide = try firstWeights(["--model", "mlp:8", "--init", "guide-uniform"])
+        #expect(guide.recorded == "guideUniform")
+        #expect(guide.weights.allSatisfy { abs($0) < 0.5 } && guide.weights.contains { abs($0) > 0.3 })
+        let he = try firstWeights(["--model", "mlp:8"])
+        #expect(he.recorded == "he")
+        #expect(he.weights.contains { abs($0) > 0.5 })
+        // A linear model defaults to Xavier, but an explicit --init he is honoured, not swapped.
+        #expect(try firstWeights(["--model", "linear"]).recorded == "xavier")
+        let linearHe = try firstWeights(["--model", "linear", "--init", "he"])
+        #expect(linearHe.recorded == "he")
+        #expect(linearHe.weights != (try firstWeights(["--model", "linear", "--init", "xavier"])).weights)
+        #expect(circuits(["train", "--data", csv, "--init", "kaiming"]).errors.contains("--init must be one of he, xavier, orthogonal, guide-uniform"))
+    }
+
     @Test("predict reads an unlabelled CSV (one column fewer) by itself")
     func unlabelledPredict() throws {
         let dir = try temporaryDirectory()
