@@ -24,10 +24,10 @@ public final class Dropout<Scalar: BLASScalar>: Layer {
         guard isTraining, probability > 0 else { return x }
         let keep = 1 - probability
         let scale = 1 / keep
-        var mask = Tensor<Scalar>(zeros: x.value.shape)
-        mask.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] = rng.nextDouble() < Double(keep) ? scale : 0 }
-        }
+        // On a tape the mask is an arena buffer too, so a warm training step allocates nothing for it.
+        let mask = x.tape?.allocate(x.value.shape) ?? Tensor<Scalar>(zeros: x.value.shape)
+        let p = mask.unsafeWritePointer, n = mask.count   // fresh: no copy-on-write needed
+        for i in 0..<n { p[i] = rng.nextDouble() < Double(keep) ? scale : 0 }
         let m = x.tape?.constant(mask) ?? Variable(mask, requiresGrad: false)
         return try x * m
     }

@@ -66,9 +66,9 @@ public enum LossFunction: Codable, Equatable, Sendable, CustomStringConvertible 
         switch (self, targets) {
         case (.softmaxCrossEntropy, .classes(let y)): return try scores.softmaxCrossEntropy(labels: y, weights: weights)
         case (.multiclassHinge, .classes(let y)): return try scores.multiclassHinge(labels: y, weights: weights)
-        case (.hinge, .classes(let y)): return try scores.hinge(targets: try Self.signs(y, scores: scores.value), weights: weights)
-        case (.squaredHinge, .classes(let y)): return try scores.squaredHinge(targets: try Self.signs(y, scores: scores.value), weights: weights)
-        case (.logistic, .classes(let y)): return try scores.logistic(targets: try Self.signs(y, scores: scores.value), weights: weights)
+        case (.hinge, .classes(let y)): return try scores.hinge(targets: try Self.signs(y, scores: scores), weights: weights)
+        case (.squaredHinge, .classes(let y)): return try scores.squaredHinge(targets: try Self.signs(y, scores: scores), weights: weights)
+        case (.logistic, .classes(let y)): return try scores.logistic(targets: try Self.signs(y, scores: scores), weights: weights)
         case (.meanSquaredError, .values(let t)): return try scores.meanSquaredError(targets: t, weights: weights)
         case (.huber(let d), .values(let t)): return try scores.huber(targets: t, delta: Scalar(d), weights: weights)
         case (.meanSquaredError, .classes), (.huber, .classes):
@@ -79,13 +79,17 @@ public enum LossFunction: Codable, Equatable, Sendable, CustomStringConvertible 
     }
 
     /// Classes {0, 1} as targets ±1, one per row.
-    static func signs<Scalar>(_ y: [Int], scores: Tensor<Scalar>) throws -> Tensor<Scalar> {
-        guard scores.columns == 1 else {
-            throw TrainingError.invalidTargets("binary losses need one score per row; the model gives \(scores.columns)")
+    static func signs<Scalar>(_ y: [Int], scores: Variable<Scalar>) throws -> Tensor<Scalar> {
+        guard scores.value.columns == 1 else {
+            throw TrainingError.invalidTargets("binary losses need one score per row; the model gives \(scores.value.columns)")
         }
         for (row, label) in y.enumerated() where label != 0 && label != 1 {
             throw TrainingError.invalidLabel(row: row, label: "\(label)", expected: "class 0 or 1 for a binary loss")
         }
-        return Tensor(shape: [y.count, 1]) { y[$0] == 1 ? 1 : -1 }
+        // From the tape's arena when there is one: a warm training step allocates nothing for the targets.
+        let t = scores.tape?.allocate([y.count, 1]) ?? Tensor<Scalar>.uninitialized([y.count, 1])
+        let p = t.unsafeWritePointer
+        for (i, label) in y.enumerated() { p[i] = label == 1 ? 1 : -1 }
+        return t
     }
 }

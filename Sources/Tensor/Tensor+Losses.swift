@@ -99,10 +99,20 @@ extension Tensor {
     /// Backward of the multiclass hinge: each class whose margin is violated pulls its score down by 1
     /// and the true class's score up by 1 (the guide's "pull"), scaled by wᵢ/Σw·dLoss.
     public static func multiclassHingeBackward(_ scores: Tensor, labels: [Int], margin: Scalar = 1, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
+        let out = Tensor(zeros: scores.shape)
+        try multiclassHingeBackward(scores, labels: labels, margin: margin, weights: weights, dLoss: dLoss,
+                                    into: out.unsafeWritePointer, add: true)
+        return out
+    }
+
+    /// The multiclass hinge's gradient added into `g` (or written over it when `add` is false).
+    @inlinable
+    static func multiclassHingeBackward(_ scores: Tensor, labels: [Int], margin: Scalar, weights: [Scalar]?, dLoss: Scalar,
+                                        into g: UnsafeMutablePointer<Scalar>, add: Bool) throws {
         let (n, k) = try checkLabels("multiclassHinge", scores, labels)
         let (_, total, w) = try lossWeights("multiclassHinge", weights, rows: n)
-        let out = Tensor(zeros: scores.shape)
-        let p = scores.unsafeReadPointer, g = out.unsafeWritePointer
+        if !add { g.update(repeating: 0, count: n * k) }
+        let p = scores.unsafeReadPointer
         for r in 0..<n {
             let row = p + r * k, y = labels[r], sy = row[y]
             let scale = dLoss * (w?[r] ?? 1) / total
@@ -111,7 +121,6 @@ extension Tensor {
                 g[r * k + y] -= scale
             }
         }
-        return out
     }
 
     // MARK: Elementwise losses against targets (binary ±1 labels, or regression values)
@@ -139,19 +148,30 @@ extension Tensor {
     @usableFromInline
     static func elementwiseLossBackward(_ op: String, _ scores: Tensor, _ targets: Tensor, _ weights: [Scalar]?, _ dLoss: Scalar,
                                         _ df: (Scalar, Scalar) -> Scalar) throws -> Tensor {
+        let out = Tensor.uninitialized(scores.shape)
+        try elementwiseLossBackward(op, scores, targets, weights, dLoss, into: out.unsafeWritePointer, add: false, df)
+        return out
+    }
+
+    /// The elementwise losses' gradient added into `g` (or written over it when `add` is false).
+    @inlinable
+    static func elementwiseLossBackward(_ op: String, _ scores: Tensor, _ targets: Tensor, _ weights: [Scalar]?, _ dLoss: Scalar,
+                                        into g: UnsafeMutablePointer<Scalar>, add: Bool,
+                                        _ df: (Scalar, Scalar) -> Scalar) throws {
         guard scores.count == targets.count, scores.rows == targets.rows else {
             throw TensorError.shapeMismatch(op: op, lhs: scores.shape, rhs: targets.shape)
         }
         let n = scores.rank >= 2 ? scores.shape[0] : scores.count
         let k = n == 0 ? 1 : scores.count / n
         let (_, total, w) = try lossWeights(op, weights, rows: n)
-        let out = Tensor.uninitialized(scores.shape)
-        let s = scores.unsafeReadPointer, t = targets.unsafeReadPointer, g = out.unsafeWritePointer
+        let s = scores.unsafeReadPointer, t = targets.unsafeReadPointer
         for r in 0..<n {
             let scale = dLoss * (w?[r] ?? 1) / (total * Scalar(k))
-            for c in 0..<k { g[r * k + c] = scale * df(s[r * k + c], t[r * k + c]) }
+            for c in 0..<k {
+                let d = scale * df(s[r * k + c], t[r * k + c])
+                if add { g[r * k + c] += d } else { g[r * k + c] = d }
+            }
         }
-        return out
     }
 
     /// Binary hinge (the guide's SVM): mean of max(0, 1 − y·s) for labels y = ±1.
@@ -161,8 +181,9 @@ extension Tensor {
     /// Backward of the hinge: −y where the margin is violated (1 − y·s > 0), else 0 — the guide's pull of
     /// +1 or −1 on a misclassified or too-close point and no pull on the others.
     public static func hingeBackward(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        try elementwiseLossBackward("hinge", scores, targets, weights, dLoss) { s, y in 1 - y * s > 0 ? -y : 0 }
+        try elementwiseLossBackward("hinge", scores, targets, weights, dLoss, hingeSlope)
     }
+    @inlinable static func hingeSlope(_ s: Scalar, _ y: Scalar) -> Scalar { 1 - y * s > 0 ? -y : 0 }
 
     /// Squared hinge: mean of max(0, 1 − y·s)².
     public static func squaredHinge(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil) throws -> Scalar {
@@ -170,8 +191,9 @@ extension Tensor {
     }
     /// Backward of the squared hinge: −2y·max(0, 1 − y·s).
     public static func squaredHingeBackward(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        try elementwiseLossBackward("squaredHinge", scores, targets, weights, dLoss) { s, y in -2 * y * Swift.max(0, 1 - y * s) }
+        try elementwiseLossBackward("squaredHinge", scores, targets, weights, dLoss, squaredHingeSlope)
     }
+    @inlinable static func squaredHingeSlope(_ s: Scalar, _ y: Scalar) -> Scalar { -2 * y * Swift.max(0, 1 - y * s) }
 
     /// Logistic loss for labels y = ±1: mean of log(1 + e^(−y·s)), computed as a stable softplus.
     public static func logistic(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil) throws -> Scalar {
@@ -182,8 +204,9 @@ extension Tensor {
     }
     /// Backward of the logistic loss: −y·σ(−y·s).
     public static func logisticBackward(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        try elementwiseLossBackward("logistic", scores, targets, weights, dLoss) { s, y in -y * Tensor.sigmoid(-y * s) }
+        try elementwiseLossBackward("logistic", scores, targets, weights, dLoss, logisticSlope)
     }
+    @inlinable static func logisticSlope(_ s: Scalar, _ y: Scalar) -> Scalar { -y * Tensor.sigmoid(-y * s) }
 
     /// Mean squared error: mean of (s − t)².
     public static func meanSquaredError(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil) throws -> Scalar {
@@ -191,8 +214,9 @@ extension Tensor {
     }
     /// Backward of MSE: 2(s − t).
     public static func meanSquaredErrorBackward(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        try elementwiseLossBackward("meanSquaredError", scores, targets, weights, dLoss) { s, t in 2 * (s - t) }
+        try elementwiseLossBackward("meanSquaredError", scores, targets, weights, dLoss, squaredErrorSlope)
     }
+    @inlinable static func squaredErrorSlope(_ s: Scalar, _ t: Scalar) -> Scalar { 2 * (s - t) }
 
     /// Huber loss: ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond (d = s − t): quadratic near the target, linear
     /// for outliers.
@@ -204,77 +228,82 @@ extension Tensor {
     }
     /// Backward of Huber: d inside the quadratic zone, δ·sign(d) outside.
     public static func huberBackward(_ scores: Tensor, targets: Tensor, delta: Scalar = 1, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        try elementwiseLossBackward("huber", scores, targets, weights, dLoss) { s, t in
-            let d = s - t
-            return Swift.abs(d) <= delta ? d : (d > 0 ? delta : -delta)
-        }
+        try elementwiseLossBackward("huber", scores, targets, weights, dLoss) { s, t in huberSlope(s, t, delta: delta) }
+    }
+    @inlinable static func huberSlope(_ s: Scalar, _ t: Scalar, delta: Scalar) -> Scalar {
+        let d = s - t
+        return Swift.abs(d) <= delta ? d : (d > 0 ? delta : -delta)
     }
 }
 
 extension Variable {
-    /// Records a scalar loss whose backward is `dScores(dLoss)`.
-    @usableFromInline
-    func lossNode(_ loss: Scalar, _ dScores: @escaping (Scalar) throws -> Tensor<Scalar>) -> Variable {
-        let scores = self
-        return Variable.record(try! Tensor([loss], shape: []), inputs: [scores]) { dy in
-            try scores.accumulate(try dScores(dy[flat: 0]))
-        }
-    }
-
-    /// Softmax cross-entropy of these scores against class `labels`; backward writes into the scores'
-    /// gradient buffer directly.
+    /// Records a scalar loss: its value in an arena buffer, and a backward that writes dLoss·∂loss/∂scores
+    /// straight into the scores' gradient buffer (`add`: accumulate), so a warm step allocates nothing.
     @inlinable
-    public func softmaxCrossEntropy(labels: [Int], weights: [Scalar]? = nil) throws -> Variable {
+    func lossNode(_ loss: Scalar,
+                  _ backward: @escaping (_ dLoss: Scalar, _ g: UnsafeMutablePointer<Scalar>, _ add: Bool) throws -> Void) -> Variable {
         let scores = self
-        let loss = try Tensor.softmaxCrossEntropy(scores.value, labels: labels, weights: weights)
         let y = Variable.outputBuffer([], scores)
         y.unsafeWritePointer[0] = loss
         return Variable.record(y, inputs: [scores]) { dy in
-            try scores.accumulateGrad { g, add in
-                try Tensor.softmaxCrossEntropyBackward(scores.value, labels: labels, weights: weights, dLoss: dy[flat: 0], into: g, add: add)
-            }
+            try scores.accumulateGrad { g, add in try backward(dy[flat: 0], g, add) }
+        }
+    }
+
+    /// Softmax cross-entropy of these scores against class `labels`.
+    @inlinable
+    public func softmaxCrossEntropy(labels: [Int], weights: [Scalar]? = nil) throws -> Variable {
+        let s = value
+        return lossNode(try Tensor.softmaxCrossEntropy(s, labels: labels, weights: weights)) { d, g, add in
+            try Tensor.softmaxCrossEntropyBackward(s, labels: labels, weights: weights, dLoss: d, into: g, add: add)
         }
     }
     /// Multiclass SVM loss of these scores against class `labels`.
+    @inlinable
     public func multiclassHinge(labels: [Int], margin: Scalar = 1, weights: [Scalar]? = nil) throws -> Variable {
         let s = value
-        return lossNode(try Tensor.multiclassHinge(s, labels: labels, margin: margin, weights: weights)) { d in
-            try Tensor.multiclassHingeBackward(s, labels: labels, margin: margin, weights: weights, dLoss: d)
+        return lossNode(try Tensor.multiclassHinge(s, labels: labels, margin: margin, weights: weights)) { d, g, add in
+            try Tensor.multiclassHingeBackward(s, labels: labels, margin: margin, weights: weights, dLoss: d, into: g, add: add)
         }
     }
     /// Binary hinge loss against ±1 targets (same element count as the scores).
+    @inlinable
     public func hinge(targets: Tensor<Scalar>, weights: [Scalar]? = nil) throws -> Variable {
         let s = value
-        return lossNode(try Tensor.hinge(s, targets: targets, weights: weights)) { d in
-            try Tensor.hingeBackward(s, targets: targets, weights: weights, dLoss: d)
+        return lossNode(try Tensor.hinge(s, targets: targets, weights: weights)) { d, g, add in
+            try Tensor.elementwiseLossBackward("hinge", s, targets, weights, d, into: g, add: add, Tensor.hingeSlope)
         }
     }
     /// Squared hinge loss against ±1 targets.
+    @inlinable
     public func squaredHinge(targets: Tensor<Scalar>, weights: [Scalar]? = nil) throws -> Variable {
         let s = value
-        return lossNode(try Tensor.squaredHinge(s, targets: targets, weights: weights)) { d in
-            try Tensor.squaredHingeBackward(s, targets: targets, weights: weights, dLoss: d)
+        return lossNode(try Tensor.squaredHinge(s, targets: targets, weights: weights)) { d, g, add in
+            try Tensor.elementwiseLossBackward("squaredHinge", s, targets, weights, d, into: g, add: add, Tensor.squaredHingeSlope)
         }
     }
     /// Logistic loss against ±1 targets.
+    @inlinable
     public func logistic(targets: Tensor<Scalar>, weights: [Scalar]? = nil) throws -> Variable {
         let s = value
-        return lossNode(try Tensor.logistic(s, targets: targets, weights: weights)) { d in
-            try Tensor.logisticBackward(s, targets: targets, weights: weights, dLoss: d)
+        return lossNode(try Tensor.logistic(s, targets: targets, weights: weights)) { d, g, add in
+            try Tensor.elementwiseLossBackward("logistic", s, targets, weights, d, into: g, add: add, Tensor.logisticSlope)
         }
     }
     /// Mean squared error against targets.
+    @inlinable
     public func meanSquaredError(targets: Tensor<Scalar>, weights: [Scalar]? = nil) throws -> Variable {
         let s = value
-        return lossNode(try Tensor.meanSquaredError(s, targets: targets, weights: weights)) { d in
-            try Tensor.meanSquaredErrorBackward(s, targets: targets, weights: weights, dLoss: d)
+        return lossNode(try Tensor.meanSquaredError(s, targets: targets, weights: weights)) { d, g, add in
+            try Tensor.elementwiseLossBackward("meanSquaredError", s, targets, weights, d, into: g, add: add, Tensor.squaredErrorSlope)
         }
     }
     /// Huber loss against targets.
+    @inlinable
     public func huber(targets: Tensor<Scalar>, delta: Scalar = 1, weights: [Scalar]? = nil) throws -> Variable {
         let s = value
-        return lossNode(try Tensor.huber(s, targets: targets, delta: delta, weights: weights)) { d in
-            try Tensor.huberBackward(s, targets: targets, delta: delta, weights: weights, dLoss: d)
+        return lossNode(try Tensor.huber(s, targets: targets, delta: delta, weights: weights)) { d, g, add in
+            try Tensor.elementwiseLossBackward("huber", s, targets, weights, d, into: g, add: add) { Tensor.huberSlope($0, $1, delta: delta) }
         }
     }
 }

@@ -30,6 +30,31 @@ extension Variable {
         return Tensor.uninitialized(shape)
     }
 
+    /// An elementwise op y = f(x) whose output and gradient live in the tape's arena and the input's
+    /// gradient buffer, so a warm training step allocates nothing for it: the forward writes f(x) into an
+    /// arena buffer, the backward adds `gradient(dy, x, y)` (dy·f′, or a select on dy) into x's gradient.
+    /// Both loops are plain pointer loops, specialized with the caller; every operand is loaded before
+    /// `gradient` looks at it, so selects vectorize instead of branching (see Kernels+ReLU).
+    @inlinable @inline(__always)
+    func elementwise(_ f: (Scalar) -> Scalar,
+                     gradient: @escaping (_ dy: Scalar, _ x: Scalar, _ y: Scalar) -> Scalar) -> Variable {
+        let x = self
+        let y = Variable.outputBuffer(x.value.shape, x)
+        let n = x.value.count
+        let xp = x.value.unsafeReadPointer, yp = y.unsafeWritePointer
+        for i in 0..<n { yp[i] = f(xp[i]) }
+        return Variable.record(y, inputs: [x]) { dy in
+            let d = dy.unsafeReadPointer, xs = x.value.unsafeReadPointer, ys = y.unsafeReadPointer
+            x.accumulateGrad { g, add in
+                if add {
+                    for i in 0..<n { g[i] += gradient(d[i], xs[i], ys[i]) }
+                } else {
+                    for i in 0..<n { g[i] = gradient(d[i], xs[i], ys[i]) }
+                }
+            }
+        }
+    }
+
     // MARK: Arithmetic
 
     public static func + (a: Variable, b: Variable) throws -> Variable {
@@ -49,6 +74,7 @@ extension Variable {
         }
     }
     public static func * (a: Variable, b: Variable) throws -> Variable {
+        if a.value.shape == b.value.shape { return sameShapeProduct(a, b) }
         let y = try a.value * b.value
         return record(y, inputs: [a, b]) { dy in
             let (da, db) = try Tensor.multiplyBackward(dy, lhs: a.value, rhs: b.value)
@@ -62,13 +88,32 @@ extension Variable {
             try a.accumulate(da); try b.accumulate(db)
         }
     }
+    /// a ⊙ b for equal shapes (a dropout mask, a gate): output and gradients in arena and gradient
+    /// buffers, no temporaries; da = dy ⊙ b, db = dy ⊙ a.
+    @inlinable
+    static func sameShapeProduct(_ a: Variable, _ b: Variable) -> Variable {
+        let y = outputBuffer(a.value.shape, a, b)
+        let n = y.count
+        let ap = a.value.unsafeReadPointer, bp = b.value.unsafeReadPointer, yp = y.unsafeWritePointer
+        for i in 0..<n { yp[i] = ap[i] * bp[i] }
+        return record(y, inputs: [a, b]) { dy in
+            let d = dy.unsafeReadPointer
+            for (target, other) in [(a, b), (b, a)] where target.requiresGrad {
+                let o = other.value.unsafeReadPointer
+                target.accumulateGrad { g, add in
+                    if add { for i in 0..<n { g[i] += d[i] * o[i] } } else { for i in 0..<n { g[i] = d[i] * o[i] } }
+                }
+            }
+        }
+    }
+
     /// `a · s` for a constant s: the guide's constant-scaling gate (dx = s·dy).
     public static func * (a: Variable, s: Scalar) -> Variable {
-        record(a.value * s, inputs: [a]) { dy in try a.accumulate(dy * s) }
+        a.elementwise({ $0 * s }, gradient: { d, _, _ in d * s })
     }
     /// `a + s` for a constant s (dx = dy).
     public static func + (a: Variable, s: Scalar) -> Variable {
-        record(a.value + s, inputs: [a]) { dy in try a.accumulate(dy) }
+        a.elementwise({ $0 + s }, gradient: { d, _, _ in d })
     }
     public static prefix func - (a: Variable) -> Variable { a * -1 }
 
@@ -125,50 +170,50 @@ extension Variable {
             x.accumulateGrad { g, add in reluBackwardKernel(gp, input: src, into: g, count: n, add: add) }
         }
     }
+    /// x for x > 0, slope·x otherwise.
+    @inlinable
     public func leakyRelu(slope: Scalar = 0.01) -> Variable {
-        let x = self
-        return Variable.record(x.value.leakyRelu(slope: slope), inputs: [x]) { dy in
-            try x.accumulate(try Tensor.leakyReluBackward(dy, input: x.value, slope: slope))
-        }
+        elementwise({ $0 > 0 ? $0 : slope * $0 }, gradient: { d, x, _ in x > 0 ? d : slope * d })
     }
+    /// σ(x), stable for large |x|; dσ = σ(1 − σ), from the output.
+    @inlinable
     public func sigmoid() -> Variable {
-        let x = self
-        let y = x.value.sigmoid()
-        return Variable.record(y, inputs: [x]) { dy in try x.accumulate(try Tensor.sigmoidBackward(dy, output: y)) }
+        elementwise({ Tensor.sigmoid($0) }, gradient: { d, _, s in d * s * (1 - s) })
     }
+    /// tanh(x); d tanh = 1 − y², from the output.
+    @inlinable
     public func tanh() -> Variable {
-        let x = self
-        let y = x.value.tanh()
-        return Variable.record(y, inputs: [x]) { dy in try x.accumulate(try Tensor.tanhBackward(dy, output: y)) }
+        elementwise({ Scalar.tanh($0) }, gradient: { d, _, t in d * (1 - t * t) })
     }
+    @inlinable
     public func exp() -> Variable {
-        let x = self
-        let y = x.value.exp()
-        return Variable.record(y, inputs: [x]) { dy in try x.accumulate(try Tensor.expBackward(dy, output: y)) }
+        elementwise({ Scalar.exp($0) }, gradient: { d, _, y in d * y })
     }
+    /// ln x; d = 1/x.
+    @inlinable
     public func log() -> Variable {
-        let x = self
-        return Variable.record(x.value.log(), inputs: [x]) { dy in try x.accumulate(try Tensor.logBackward(dy, input: x.value)) }
+        elementwise({ Scalar.log($0) }, gradient: { d, x, _ in d / x })
     }
+    /// |x|; d = sign(x), 0 at 0 (the subgradient L1 uses).
+    @inlinable
     public func abs() -> Variable {
-        let x = self
-        return Variable.record(x.value.abs(), inputs: [x]) { dy in try x.accumulate(try Tensor.absBackward(dy, input: x.value)) }
+        elementwise({ Swift.abs($0) }, gradient: { d, x, _ in x > 0 ? d : (x < 0 ? -d : 0) })
     }
+    /// √x; d = 1/(2√x), from the output.
+    @inlinable
     public func sqrt() -> Variable {
-        let x = self
-        let y = x.value.sqrt()
-        return Variable.record(y, inputs: [x]) { dy in try x.accumulate(try Tensor.sqrtBackward(dy, output: y)) }
+        elementwise({ $0.squareRoot() }, gradient: { d, _, r in d / (2 * r) })
     }
+    /// xᵖ; d = p·xᵖ⁻¹.
+    @inlinable
     public func pow(_ p: Scalar) -> Variable {
-        let x = self
-        return Variable.record(x.value.pow(p), inputs: [x]) { dy in try x.accumulate(try Tensor.powBackward(dy, input: x.value, exponent: p)) }
+        if p == 2 { return elementwise({ $0 * $0 }, gradient: { d, x, _ in d * 2 * x }) }
+        return elementwise({ Scalar.pow($0, p) }, gradient: { d, x, _ in d * p * Scalar.pow(x, p - 1) })
     }
-    /// max(x, c) elementwise for a constant c (the guide's max gate against a constant).
+    /// max(x, c) elementwise for a constant c (the guide's max gate against a constant); d = 1 where x > c.
+    @inlinable
     public func maximum(_ c: Scalar) -> Variable {
-        let x = self
-        return Variable.record(x.value.maximum(c), inputs: [x]) { dy in
-            try x.accumulate(try Tensor.maximumBackward(dy, input: x.value, constant: c))
-        }
+        elementwise({ Swift.max($0, c) }, gradient: { d, x, _ in x > c ? d : 0 })
     }
 
     // MARK: Reductions and indexing

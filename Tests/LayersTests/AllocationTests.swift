@@ -1,0 +1,38 @@
+import Testing
+@testable import Layers
+
+/// A warm training step reuses every tensor buffer (tape arena, gradients, optimizer state), whatever
+/// layers and loss the model has: the hot-loop rule, checked on a net with every layer kind.
+@Suite("A warm training step allocates no tensor buffers", .serialized)
+struct AllocationTests {
+    static let specs: [LayerSpec] = [
+        .dense(inputs: 6, outputs: 16), .relu, .dropout(probability: 0.2),
+        .dense(inputs: 16, outputs: 12), .leakyRelu(slope: 0.05),
+        .dense(inputs: 12, outputs: 10), .tanh,
+        .dense(inputs: 10, outputs: 8), .sigmoid,
+    ]
+
+    @Test(arguments: [LossFunction.softmaxCrossEntropy, .multiclassHinge, .hinge, .squaredHinge, .logistic,
+                      .meanSquaredError, .huber(delta: 1)])
+    func warmStepsAllocateNothing(loss: LossFunction) throws {
+        var rng = SeededRNG(seed: 3)
+        let outputs = loss.isRegression ? 1 : loss.outputs(classes: 4)
+        let model = try Sequential<Float>(specs: Self.specs + [.dense(inputs: 8, outputs: outputs)], rng: &rng)
+        for optimizer in [OptimizerKind.momentum, .adam] {
+            var config = TrainingConfiguration()
+            config.optimizer = optimizer
+            config.learningRate = 0.01
+            config.regularization = .l2(1e-4)
+            let trainer = try Trainer(model: model, loss: loss, configuration: config)
+            let x = Tensor<Float>.randomNormal([32, 6], using: &rng)
+            let targets: Targets<Float> = loss.isRegression
+                ? .values(Tensor<Float>.randomNormal([32, 1], using: &rng))
+                : .classes((0..<32).map { $0 % (loss.outputs(classes: 4) == 1 ? 2 : 4) })
+            for _ in 0..<3 { try trainer.step(x, targets) }   // warm: arena, gradients, optimizer state
+            let before = Tensor<Float>.buffersAllocated
+            for _ in 0..<5 { try trainer.step(x, targets) }
+            let allocated = Tensor<Float>.buffersAllocated - before
+            #expect(allocated == 0, "\(loss) with \(optimizer): \(allocated) buffers in 5 warm steps")
+        }
+    }
+}
