@@ -34,7 +34,9 @@ let package = Package(
         ),
         .target(name: "Gates"),
         .target(name: "Tensor", dependencies: ["CBLAS"]),
-        .target(name: "Layers", dependencies: ["Tensor"]),
+        // Plain C loops for the few kernels Swift will not vectorize (a square root per element).
+        .target(name: "CKernels"),
+        .target(name: "Layers", dependencies: ["Tensor", "CKernels"]),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
         .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),

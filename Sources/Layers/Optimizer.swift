@@ -1,3 +1,4 @@
+import CKernels
 /// Updates parameters from their gradients. Optimizers keep per-parameter state (velocities, moments)
 /// in buffers allocated on the first step and updated in place afterwards.
 public protocol Optimizer<Scalar>: AnyObject {
@@ -104,8 +105,6 @@ public final class Adam<Scalar: BLASScalar>: Optimizer {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
     public func step(_ parameters: [Parameter<Scalar>]) throws {
         if m.count != parameters.count {
             m = parameters.map { Tensor(zeros: $0.variable.value.shape) }
@@ -123,12 +122,8 @@ public final class Adam<Scalar: BLASScalar>: Optimizer {
             p.variable.value.withUnsafeMutableBufferPointer { w in
                 m[k].withUnsafeMutableBufferPointer { mp in
                     v[k].withUnsafeMutableBufferPointer { vp in
-                        for i in 0..<n {
-                            let gi = gp[i]
-                            mp[i] = b1 * mp[i] + (1 - b1) * gi
-                            vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
-                            w[i] -= lrc * mp[i] / (vp[i].squareRoot() * rc2 + eps)
-                        }
+                        adamUpdate(w.baseAddress!, m: mp.baseAddress!, v: vp.baseAddress!, gradient: gp, count: n,
+                                   b1: b1, b2: b2, stepSize: lrc, rootCorrection: rc2, epsilon: eps)
                     }
                 }
             }
@@ -146,6 +141,34 @@ public final class Adam<Scalar: BLASScalar>: Optimizer {
 
 @usableFromInline
 func _pow(_ x: Double, _ y: Double) -> Double { Double.pow(x, y) }
+
+/// Adam's per-element update through the C kernel (packed square roots; see CKernels.h), with a
+/// scalar loop for any other scalar type.
+@inlinable @inline(__always)
+func adamUpdate<S: BLASScalar>(_ w: UnsafeMutablePointer<S>, m: UnsafeMutablePointer<S>, v: UnsafeMutablePointer<S>,
+                               gradient g: UnsafePointer<S>, count n: Int,
+                               b1: S, b2: S, stepSize lrc: S, rootCorrection rc2: S, epsilon eps: S) {
+    if S.self == Float.self {
+        circuits_adam_update_f32(UnsafeMutableRawPointer(w).assumingMemoryBound(to: Float.self),
+                                 UnsafeMutableRawPointer(m).assumingMemoryBound(to: Float.self),
+                                 UnsafeMutableRawPointer(v).assumingMemoryBound(to: Float.self),
+                                 UnsafeRawPointer(g).assumingMemoryBound(to: Float.self), n,
+                                 b1 as! Float, b2 as! Float, lrc as! Float, rc2 as! Float, eps as! Float)
+    } else if S.self == Double.self {
+        circuits_adam_update_f64(UnsafeMutableRawPointer(w).assumingMemoryBound(to: Double.self),
+                                 UnsafeMutableRawPointer(m).assumingMemoryBound(to: Double.self),
+                                 UnsafeMutableRawPointer(v).assumingMemoryBound(to: Double.self),
+                                 UnsafeRawPointer(g).assumingMemoryBound(to: Double.self), n,
+                                 b1 as! Double, b2 as! Double, lrc as! Double, rc2 as! Double, eps as! Double)
+    } else {
+        for i in 0..<n {
+            let gi = g[i]
+            m[i] = b1 * m[i] + (1 - b1) * gi
+            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+            w[i] -= lrc * m[i] / (v[i].squareRoot() * rc2 + eps)
+        }
+    }
+}
 
 /// Rescales all gradients together so their global L2 norm is at most `maxNorm`; returns the norm
 /// before clipping.
