@@ -96,12 +96,21 @@ func mlpSuite(_ context: BenchContext) throws -> [BenchFigure] {
     var figures: [BenchFigure] = []
     for threads in context.options.threads {
         BLAS.threads = threads
-        for batch in mlpBatches {
-            let bench = try MLPStepBench(batch: batch, data: data)
-            let steps = MLPStepBench.stepsPerSample(batch: batch, quick: quick)
-            try bench.run(steps: quick ? 20 : 50)   // warm-up: arena, gradient and velocity buffers, BLAS threads
-            let exPerSecond = median(try bench.samples(steps: steps, repetitions: quick ? 3 : 7))
-            let phase = try bench.phases(steps: steps)
+        let benches = try mlpBatches.map { try MLPStepBench(batch: $0, data: data) }
+        for bench in benches { try bench.run(steps: quick ? 20 : 50) }   // warm-up: arena, gradient and velocity buffers, BLAS threads
+        // Samples round-robin over the batch sizes: a burst of load from elsewhere on this shared machine
+        // (seen lasting from one to thirty seconds) then costs each figure a sample or two, not its median.
+        var samples = [[Double]](repeating: [], count: benches.count)
+        for _ in 0..<(quick ? 3 : 7) {
+            for (i, bench) in benches.enumerated() {
+                let steps = MLPStepBench.stepsPerSample(batch: bench.batch, quick: quick)
+                samples[i] += try bench.samples(steps: steps, repetitions: 1)
+            }
+        }
+        for (i, bench) in benches.enumerated() {
+            let batch = bench.batch
+            let exPerSecond = median(samples[i])
+            let phase = try bench.phases(steps: MLPStepBench.stepsPerSample(batch: batch, quick: quick))
             // The throughput the step's GEMMs would reach at the measured peak on `threads` cores.
             let atPeak = peak * Double(threads) * 1e9 / mlpFLOPsPerExample
             var f = BenchFigure(suite: "mlp", name: "mlp-step batch=\(batch) threads=\(threads)",

@@ -88,10 +88,12 @@ private let torchTargets: [Int: Double] = [32: 1.5, 128: 1.2, 512: 1.0]
 
 private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _ data: FashionMNIST) throws -> [BenchFigure] {
     let quick = context.quick
-    // Two rounds of ours/torch/ours/numpy and half the torch script's default sample length: at two
-    // threads on a busy machine torch's step can slow tenfold (its OpenMP threads wait for a core),
-    // and the full run has to stay within its ten minutes.
-    let rounds = quick ? 1 : 2
+    // Rounds of ours/torch/ours/numpy with half the torch script's default sample length, the thread
+    // counts alternating inside each round: a burst of load on this shared machine (seen lasting up to
+    // thirty seconds, and hitting two-thread runs hardest) then spoils one round of each figure rather
+    // than every sample of one thread count. At two threads on a busy machine torch's step can slow
+    // tenfold (its OpenMP threads wait for a core), and the full run has to stay within its minutes.
+    let rounds = quick ? 1 : 3
     let repetitions = 3
     let examplesPerSample = quick ? 2048 : 8192
     context.refreshPeak()
@@ -104,52 +106,52 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
     if quick && context.options.threads.count > 1 {
         context.report.say("  (--quick: mlp step against peers at threads=\(threadCounts[0]) only)")
     }
-    for threads in threadCounts {
-        BLAS.threads = threads
-        var benches: [Int: MLPStepBench] = [:]
+    var benches: [Int: MLPStepBench] = [:]
+    for batch in mlpBatches { benches[batch] = try MLPStepBench(batch: batch, data: data) }
+    // Samples keyed by thread count, then batch.
+    var ours: [Int: [Int: [Double]]] = [:]
+    var theirs: [String: [Int: [Int: [Double]]]] = ["torch": [:], "numpy": [:]]
+    var versions: [String: String] = [:]
+    func measureOurs(threads: Int) throws {
         for batch in mlpBatches {
-            let bench = try MLPStepBench(batch: batch, data: data)
-            try bench.run(steps: quick ? 20 : 50)
-            benches[batch] = bench
+            // Warm up again after each peer process: OpenBLAS's worker threads went to sleep while it
+            // ran, and waking them inside a short timed window would bill their start-up to the step.
+            try benches[batch]!.run(steps: quick ? 10 : 30)
+            let steps = max(10, examplesPerSample / batch)
+            ours[threads, default: [:]][batch, default: []].append(median(try benches[batch]!.samples(steps: steps, repetitions: repetitions)))
         }
-        var ours: [Int: [Double]] = [:]
-        var theirs: [String: [Int: [Double]]] = ["torch": [:], "numpy": [:]]
-        var versions: [String: String] = [:]
-        func measureOurs() throws {
-            for batch in mlpBatches {
-                // Warm up again after each peer process: OpenBLAS's worker threads went to sleep while it
-                // ran, and waking them inside a short timed window would bill their start-up to the step.
-                try benches[batch]!.run(steps: quick ? 10 : 30)
-                let steps = max(10, examplesPerSample / batch)
-                ours[batch, default: []].append(median(try benches[batch]!.samples(steps: steps, repetitions: repetitions)))
-            }
-        }
-        for round in 0..<rounds {
+    }
+    for round in 0..<rounds {
+        for threads in threadCounts {
+            BLAS.threads = threads
             context.report.say("  (mlp step vs peers, threads=\(threads), round \(round + 1)/\(rounds))")
             for (peer, script) in [("torch", "mlp_step_torch.py"), ("numpy", "mlp_step_numpy.py")] {
-                try measureOurs()
+                try measureOurs(threads: threads)
                 var args = ["--threads", "\(threads)", "--batch", batchList, "--repetitions", "\(repetitions)",
                             "--examples-per-rep", "\(examplesPerSample)"]
                 if quick { args.append("--quick") }
                 for r in runner.run(script, args, timeout: 240) ?? [] {
                     guard let batch = r.int("batch"), let v = r.value else { continue }
-                    theirs[peer]![batch, default: []].append(v)
+                    theirs[peer]![threads, default: [:]][batch, default: []].append(v)
                     versions[peer] = r.version
                 }
             }
         }
+    }
+    for threads in threadCounts {
         for batch in mlpBatches {
-            let our = median(ours[batch]!)
+            let ourSamples = ours[threads]![batch]!
+            let our = median(ourSamples)
             let atPeak = peak * Double(threads) * 1e9 / mlpFLOPsPerExample
             let peakNote = String(format: "%.0f%% of measured GEMM peak", our / atPeak * 100)
             for peer in ["torch", "numpy"] {
-                let samples = theirs[peer]![batch] ?? []
+                let samples = theirs[peer]![threads]?[batch] ?? []
                 let base = samples.isEmpty ? nil : median(samples)
                 var f = BenchFigure(suite: "peers", name: "mlp-step batch=\(batch) threads=\(threads)" + (peer == "torch" ? "" : " vs \(peer)"),
                                     value: our, unit: "ex/s", baseline: base, baselineName: peer,
                                     ratio: base.map { our / $0 },
                                     note: peakNote + (base == nil ? "; \(peer) not measured"
-                                        : "; \(peer) \(versions[peer] ?? "?"), medians over \(ours[batch]!.count) ours / \(samples.count) theirs interleaved"))
+                                        : "; \(peer) \(versions[peer] ?? "?"), medians over \(ourSamples.count) ours / \(samples.count) theirs interleaved"))
                 if peer == "torch", let goal = torchTargets[batch] {
                     f.requireRatio(atLeast: goal, String(format: "≥ %.1f× torch", goal))
                 }
