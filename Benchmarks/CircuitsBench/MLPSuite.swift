@@ -94,48 +94,53 @@ func mlpSuite(_ context: BenchContext) throws -> [BenchFigure] {
     let saved = BLAS.threads
     defer { BLAS.threads = saved }
     var figures: [BenchFigure] = []
-    for threads in context.options.threads {
-        BLAS.threads = threads
-        let benches = try mlpBatches.map { try MLPStepBench(batch: $0, data: data) }
-        for bench in benches { try bench.run(steps: quick ? 20 : 50) }   // warm-up: arena, gradient and velocity buffers, BLAS threads
-        // Samples round-robin over the batch sizes: a burst of load from elsewhere on this shared machine
-        // (seen lasting from one to thirty seconds) then costs each figure a sample or two, not its median.
-        var samples = [[Double]](repeating: [], count: benches.count)
-        for _ in 0..<(quick ? 3 : 7) {
-            for (i, bench) in benches.enumerated() {
-                let steps = MLPStepBench.stepsPerSample(batch: bench.batch, quick: quick)
-                samples[i] += try bench.samples(steps: steps, repetitions: 1)
-            }
-        }
+    // One bench per (threads, batch). Samples go round-robin over all of them, switching the BLAS thread
+    // count each time (with a few warm steps, so waking OpenBLAS's workers is not timed): a burst of load
+    // on this shared machine — seen lasting from one to thirty seconds, and hitting two-thread runs
+    // hardest — then costs each figure a sample or two spread over the suite, not its median.
+    let configs = context.options.threads.flatMap { threads in mlpBatches.map { (threads: threads, batch: $0) } }
+    let benches = try configs.map { try MLPStepBench(batch: $0.batch, data: data) }
+    for (config, bench) in zip(configs, benches) {
+        BLAS.threads = config.threads
+        try bench.run(steps: quick ? 20 : 50)   // warm-up: arena, gradient and velocity buffers, BLAS threads
+    }
+    var samples = [[Double]](repeating: [], count: benches.count)
+    for _ in 0..<(quick ? 3 : 7) {
         for (i, bench) in benches.enumerated() {
-            let batch = bench.batch
-            let exPerSecond = median(samples[i])
-            let phase = try bench.phases(steps: MLPStepBench.stepsPerSample(batch: batch, quick: quick))
-            // The throughput the step's GEMMs would reach at the measured peak on `threads` cores.
-            let atPeak = peak * Double(threads) * 1e9 / mlpFLOPsPerExample
-            var f = BenchFigure(suite: "mlp", name: "mlp-step batch=\(batch) threads=\(threads)",
-                                value: exPerSecond, unit: "ex/s", baseline: atPeak, baselineName: "at GEMM peak",
-                                ratio: exPerSecond / atPeak,
-                                note: String(format: "%.0f%% of measured GEMM peak (%.1f GFLOP/s × %d); %.3f ms/step "
-                                             + "(forward+loss %.3f, backward %.3f, update %.3f: medians)",
-                                             exPerSecond / atPeak * 100, peak, threads, Double(batch) / exPerSecond * 1e3,
-                                             phase.forward, phase.backward, phase.update))
-            if batch == 512 { f.requireRatio(atLeast: 0.70, "≥ 70% of GEMM peak") }
-            figures.append(f)
+            BLAS.threads = configs[i].threads
+            try bench.run(steps: 5)
+            samples[i] += try bench.samples(steps: MLPStepBench.stepsPerSample(batch: bench.batch, quick: quick), repetitions: 1)
+        }
+    }
+    for (i, bench) in benches.enumerated() {
+        let (threads, batch) = configs[i]
+        BLAS.threads = threads
+        let exPerSecond = median(samples[i])
+        let phase = try bench.phases(steps: MLPStepBench.stepsPerSample(batch: batch, quick: quick))
+        // The throughput the step's GEMMs would reach at the measured peak on `threads` cores.
+        let atPeak = peak * Double(threads) * 1e9 / mlpFLOPsPerExample
+        var f = BenchFigure(suite: "mlp", name: "mlp-step batch=\(batch) threads=\(threads)",
+                            value: exPerSecond, unit: "ex/s", baseline: atPeak, baselineName: "at GEMM peak",
+                            ratio: exPerSecond / atPeak,
+                            note: String(format: "%.0f%% of measured GEMM peak (%.1f GFLOP/s × %d); %.3f ms/step "
+                                         + "(forward+loss %.3f, backward %.3f, update %.3f: medians)",
+                                         exPerSecond / atPeak * 100, peak, threads, Double(batch) / exPerSecond * 1e3,
+                                         phase.forward, phase.backward, phase.update))
+        if batch == 512 { f.requireRatio(atLeast: 0.70, "≥ 70% of GEMM peak") }
+        figures.append(f)
 
-            if threads == context.options.threads[0] {
-                // The hot path must reuse its buffers: count tensor allocations over 100 warm steps.
-                let before = Tensor<Float>.buffersAllocated
-                try bench.run(steps: 100)
-                let delta = Tensor<Float>.buffersAllocated - before
-                var a = BenchFigure(suite: "mlp", name: "mlp-step allocations batch=\(batch) threads=\(threads)",
-                                    value: Double(delta), unit: "buffers/100 steps",
-                                    note: "Tensor<Float>.buffersAllocated delta over 100 warm steps")
-                a.target = "= 0"
-                a.pass = delta == 0
-                a.gap = delta == 0 ? nil : "\(Double(delta) / 100) buffers per step"
-                figures.append(a)
-            }
+        if threads == context.options.threads[0] {
+            // The hot path must reuse its buffers: count tensor allocations over 100 warm steps.
+            let before = Tensor<Float>.buffersAllocated
+            try bench.run(steps: 100)
+            let delta = Tensor<Float>.buffersAllocated - before
+            var a = BenchFigure(suite: "mlp", name: "mlp-step allocations batch=\(batch) threads=\(threads)",
+                                value: Double(delta), unit: "buffers/100 steps",
+                                note: "Tensor<Float>.buffersAllocated delta over 100 warm steps")
+            a.target = "= 0"
+            a.pass = delta == 0
+            a.gap = delta == 0 ? nil : "\(Double(delta) / 100) buffers per step"
+            figures.append(a)
         }
     }
     return figures
