@@ -36,8 +36,11 @@ public enum Splits {
     /// example leaves its examples in train. Each part comes shuffled.
     ///
     /// - Parameters:
+    ///   - labels: one class label per example.
     ///   - validation: fraction of the examples for validation, in [0, 1).
     ///   - test: fraction for test, in [0, 1); `validation + test` must be below 1.
+    ///   - stratified: split each class on its own (`true`) or the examples as one pool.
+    ///   - seed: seed of the shuffles.
     /// - Throws: `DataError.invalidArgument` for fractions outside those ranges.
     public static func trainValidationTest(labels: [Int], validation: Double, test: Double = 0,
                                            stratified: Bool = true, seed: UInt64) throws -> SplitIndices {

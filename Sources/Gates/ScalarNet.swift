@@ -73,8 +73,13 @@ public final class ScalarNet {
     /// A net with explicit initial parameters.
     ///
     /// - Parameters:
+    ///   - inputWidth: number of inputs n₀.
+    ///   - hiddenWidths: widths of the hidden layers, in order (may be empty: a linear model).
+    ///   - outputCount: number of output scores.
+    ///   - loss: the loss gate at the end of the circuit.
     ///   - weights: one array per layer, row-major out × in (`weights[l].count == n_{l+1} · n_l`).
     ///   - biases: one array per layer (`biases[l].count == n_{l+1}`).
+    ///   - wiring: how each neuron's weighted sum is built from gates.
     public init(
         inputWidth: Int, hiddenWidths: [Int], outputCount: Int, loss: ScalarLoss,
         weights: [[Double]], biases: [[Double]], wiring: NeuronWiring = .weightedSum

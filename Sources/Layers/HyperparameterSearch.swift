@@ -166,7 +166,9 @@ public struct HyperparameterSearch: Sendable {
     }
 
     /// Trains and scores every candidate; returns them best first (ties keep candidate order).
-    /// - Parameter progress: called before each training run with (run, runs, point, fold).
+    /// - Parameters:
+    ///   - data: the labelled examples the folds are cut from.
+    ///   - progress: called before each training run with (run, runs, point, fold).
     public func run<Scalar: BLASScalar>(_ data: TrainingData<Scalar>,
                                         progress: ((Int, Int, HyperparameterPoint, Int) -> Void)? = nil) throws -> [SearchResult] {
         try space.validate()

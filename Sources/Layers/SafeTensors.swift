@@ -371,7 +371,9 @@ extension SafeTensorsFile {
 
     /// Decodes and validates a whole file held in memory (the fuzzer's entry point, and handy for files
     /// that arrive over a network).
-    /// - Parameter fileName: how errors name the bytes.
+    /// - Parameters:
+    ///   - bytes: the whole file: header length, JSON header, tensor data.
+    ///   - fileName: how errors name the bytes.
     /// - Throws: `SafeTensorsError` naming `fileName`, what is wrong, and which tensor.
     public static func decode(_ bytes: some ContiguousBytes, fileName: String = "<memory>") throws -> SafeTensorsFile {
         try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> SafeTensorsFile in

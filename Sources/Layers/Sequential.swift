@@ -12,8 +12,15 @@ public final class Sequential<Scalar: BLASScalar> {
 
     /// A multilayer perceptron: Dense → activation (→ Dropout) for each hidden width, then a Dense
     /// output layer. With no hidden widths it is a linear model.
-    /// - Parameter initializer: how every dense layer's weights start; `nil` picks He for a net with
-    ///   hidden layers (ReLU) and Xavier for a linear model.
+    /// - Parameters:
+    ///   - inputs: number of input features.
+    ///   - hidden: widths of the hidden layers, in order (empty: a linear model).
+    ///   - outputs: number of output scores.
+    ///   - activation: the layer after each hidden dense layer.
+    ///   - dropout: dropout probability after each hidden activation (0: no dropout layers).
+    ///   - initializer: how every dense layer's weights start; `nil` picks He for a net with hidden
+    ///     layers (ReLU) and Xavier for a linear model.
+    ///   - rng: draws the initial weights (and seeds the dropout layers).
     public static func mlp(inputs: Int, hidden: [Int], outputs: Int, activation: LayerSpec = .relu,
                            dropout: Double = 0, initializer: Initializer? = nil, rng: inout SeededRNG) throws -> Sequential {
         var specs: [LayerSpec] = []
