@@ -98,12 +98,14 @@ extension Variable {
         for i in 0..<n { yp[i] = ap[i] * bp[i] }
         return record(y, inputs: [a, b]) { dy in
             let d = dy.unsafeReadPointer
-            for (target, other) in [(a, b), (b, a)] where target.requiresGrad {
+            func pass(into target: Variable, times other: Variable) {
                 let o = other.value.unsafeReadPointer
                 target.accumulateGrad { g, add in
                     if add { for i in 0..<n { g[i] += d[i] * o[i] } } else { for i in 0..<n { g[i] = d[i] * o[i] } }
                 }
             }
+            pass(into: a, times: b)
+            pass(into: b, times: a)
         }
     }
 

@@ -29,10 +29,15 @@ struct AllocationTests {
                 ? .values(Tensor<Float>.randomNormal([32, 1], using: &rng))
                 : .classes((0..<32).map { $0 % (loss.outputs(classes: 4) == 1 ? 2 : 4) })
             for _ in 0..<3 { try trainer.step(x, targets) }   // warm: arena, gradients, optimizer state
-            let before = Tensor<Float>.buffersAllocated
-            for _ in 0..<5 { try trainer.step(x, targets) }
-            let allocated = Tensor<Float>.buffersAllocated - before
-            #expect(allocated == 0, "\(loss) with \(optimizer): \(allocated) buffers in 5 warm steps")
+            // The counter is process-wide: tests running in parallel (plain `swift test`) add to it. An
+            // allocation of the step shows in every window, so the smallest of three windows decides.
+            var fewest = Int.max
+            for _ in 0..<3 where fewest > 0 {
+                let before = Tensor<Float>.buffersAllocated
+                for _ in 0..<5 { try trainer.step(x, targets) }
+                fewest = min(fewest, Tensor<Float>.buffersAllocated - before)
+            }
+            #expect(fewest == 0, "\(loss) with \(optimizer): \(fewest) buffers in 5 warm steps")
         }
     }
 }
