@@ -23,14 +23,16 @@ final class MLPStepBench {
     private var batches: [(x: Tensor<Float>, y: [Int])] = []
     private var cursor = 0
 
-    init(batch: Int, data: FashionMNIST, seed: UInt64 = 1) throws {
+    /// - Parameter optimizer: `.momentum` (0.9, lr 0.05: the recipe of the targets) or `.adam` (lr 1e-3,
+    ///   the command line's default), as the torch peer's `--optimizer`.
+    init(batch: Int, data: FashionMNIST, seed: UInt64 = 1, optimizer: OptimizerKind = .momentum) throws {
         self.batch = batch
         var rng = SeededRNG(seed: seed)
         let model = try Sequential<Float>.mlp(inputs: 784, hidden: [256], outputs: 10, rng: &rng)
         var config = TrainingConfiguration()
-        config.optimizer = .momentum
+        config.optimizer = optimizer
         config.momentum = 0.9
-        config.learningRate = 0.05
+        config.learningRate = optimizer == .adam ? 1e-3 : 0.05
         config.batchSize = batch
         config.seed = seed
         trainer = try Trainer(model: model, loss: .softmaxCrossEntropy, configuration: config)

@@ -73,6 +73,7 @@ func peersSuite(_ context: BenchContext) throws -> [BenchFigure] {
     defer { BLAS.threads = saved }
     if let data = context.fashionMNIST {
         figures += try mlpStepVersusPeers(context, runner, data)
+        figures += try adamStepVersusTorch(context, runner, data)
         figures += try timeToAccuracy(context, runner, data)
     } else {
         context.report.say("peers: MLP figures skipped, Fashion-MNIST not readable")
@@ -160,6 +161,44 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
         }
     }
     return figures
+}
+
+/// The same step with Adam (lr 1e-3), the command line's default optimizer, against torch.optim.Adam at
+/// batch 128: no target in the issue, but the comparison a user of `circuits train` would make.
+private func adamStepVersusTorch(_ context: BenchContext, _ runner: PeerRunner, _ data: FashionMNIST) throws -> [BenchFigure] {
+    let quick = context.quick
+    let batch = 128, repetitions = 3, rounds = quick ? 1 : 3
+    let examplesPerSample = quick ? 2048 : 8192
+    let threadCounts = quick ? [context.options.threads[0]] : context.options.threads
+    let bench = try MLPStepBench(batch: batch, data: data, optimizer: .adam)
+    var ours: [Int: [Double]] = [:], theirs: [Int: [Double]] = [:]
+    var version = "?"
+    for round in 0..<rounds {
+        for threads in threadCounts {
+            BLAS.threads = threads
+            context.report.say("  (adam step vs torch, threads=\(threads), round \(round + 1)/\(rounds))")
+            try bench.run(steps: quick ? 10 : 30)   // warm-up, and OpenBLAS's workers awake again
+            ours[threads, default: []].append(median(try bench.samples(steps: examplesPerSample / batch, repetitions: repetitions)))
+            var args = ["--optimizer", "adam", "--threads", "\(threads)", "--batch", "\(batch)",
+                        "--repetitions", "\(repetitions)", "--examples-per-rep", "\(examplesPerSample)"]
+            if quick { args.append("--quick") }
+            for r in runner.run("mlp_step_torch.py", args, timeout: 240) ?? [] {
+                guard let v = r.value else { continue }
+                theirs[threads, default: []].append(v)
+                version = r.version ?? version
+            }
+        }
+    }
+    return threadCounts.map { threads in
+        let our = median(ours[threads]!)
+        let samples = theirs[threads] ?? []
+        let base = samples.isEmpty ? nil : median(samples)
+        return BenchFigure(suite: "peers", name: "mlp-step adam batch=\(batch) threads=\(threads)",
+                           value: our, unit: "ex/s", baseline: base, baselineName: "torch",
+                           ratio: base.map { our / $0 },
+                           note: base == nil ? "torch not measured"
+                               : "Adam lr 1e-3 both sides; torch \(version), medians over \(ours[threads]!.count) ours / \(samples.count) theirs interleaved")
+    }
 }
 
 // MARK: - Time to accuracy

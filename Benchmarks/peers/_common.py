@@ -57,10 +57,13 @@ def parse_args(parser, argv=None):
     return args
 
 
-def parse_mlp_step_args(description):
+def parse_mlp_step_args(description, optimizers=("momentum",)):
     """The MLP-step scripts' shared options: returns (args, batch sizes, examples per repetition,
-    repetitions), with the quick-mode defaults applied."""
+    repetitions), with the quick-mode defaults applied. `optimizers` are the update rules the script
+    implements (--optimizer; the first is the default)."""
     parser = make_parser(description)
+    parser.add_argument("--optimizer", choices=optimizers, default=optimizers[0],
+                        help="momentum: SGD lr 0.05 momentum 0.9; adam: Adam lr 1e-3 (default %(default)s)")
     parser.add_argument("--batch", default="32,128,512",
                         help="comma-separated batch sizes (default 32,128,512)")
     parser.add_argument("--examples-per-rep", type=int, default=None,

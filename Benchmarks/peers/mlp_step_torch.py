@@ -2,7 +2,8 @@
 """PyTorch peer: examples/s of one training step of a 784-256-10 MLP on CPU.
 
 Step = forward (Linear, ReLU, Linear), CrossEntropyLoss, backward, SGD with
-momentum 0.9 and lr 0.05; float32. Batches are cut from Fashion-MNIST training
+momentum 0.9 and lr 0.05 (or, with --optimizer adam, Adam with lr 1e-3 and
+torch's defaults otherwise); float32. Batches are cut from Fashion-MNIST training
 images (random data when the file cannot be read) before timing, and the timed
 loop cycles through them. One JSON line per batch size.
 """
@@ -13,7 +14,7 @@ WORK = "mlp_step_784_256_10"
 
 
 def main():
-    args, batches, per_rep, repetitions = _common.parse_mlp_step_args(__doc__)
+    args, batches, per_rep, repetitions = _common.parse_mlp_step_args(__doc__, optimizers=("momentum", "adam"))
 
     try:
         import torch
@@ -34,7 +35,10 @@ def main():
             torch.nn.Linear(256, 10),
         )
         loss_fn = torch.nn.CrossEntropyLoss()
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        if args.optimizer == "adam":
+            optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        else:
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
 
         # Pre-sliced contiguous batches: no data handling inside the timed loop.
         slices = [(X_all[i:i + batch].contiguous(), y_all[i:i + batch].contiguous())
@@ -61,7 +65,7 @@ def main():
         value = batch * steps / median
         _common.emit(
             "torch", WORK, round(value, 1), "examples/s",
-            batch=batch, threads=args.threads, version=torch.__version__,
+            batch=batch, threads=args.threads, version=torch.__version__, optimizer=args.optimizer,
             steps=steps, repetitions=repetitions, step_ms=round(median / steps * 1e3, 4),
             min_s=round(timings[0], 6), max_s=round(timings[-1], 6),
             loss=round(last_loss[0], 4), data=source, dtype="float32", quick=args.quick,
