@@ -39,6 +39,7 @@ struct GradientTests {
         try expectGradient("log", [pos]) { t, v in try weighted(v[0].log(), t) }
         try expectGradient("abs", [x]) { t, v in try weighted(v[0].abs(), t) }
         try expectGradient("sqrt", [pos]) { t, v in try weighted(v[0].sqrt(), t) }
+        try expectGradient("pow 2", [x]) { t, v in try weighted(v[0].pow(2), t) }
         try expectGradient("pow 3", [x]) { t, v in try weighted(v[0].pow(3), t) }
         try expectGradient("pow 2.5", [pos]) { t, v in try weighted(v[0].pow(2.5), t) }
         try expectGradient("maximum 0.05", [x]) { t, v in try weighted(v[0].maximum(0.05), t) }

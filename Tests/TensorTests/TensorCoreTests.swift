@@ -162,3 +162,34 @@ func reluKernels() throws {
         #expect(v.grad![flat: i] == expected)
     }
 }
+
+@Test("Variable ops compute the same values as the Tensor ops they stand for, on and off a tape")
+func variableForwardsMatchTensor() throws {
+    // 37 values: not a multiple of any vector width, so loop tails run too.
+    let values: [Float] = (0..<37).map { Float($0) * 0.23 - 4.1 }
+    let x = Tensor<Float>(values), positive = x.abs() + 0.5
+    let w = Tensor<Float>(shape: x.shape) { Float($0 % 5) - 2 }
+    let cases: [(String, Tensor<Float>, (Variable<Float>) throws -> Variable<Float>, Tensor<Float>)] = [
+        ("leakyRelu", x, { $0.leakyRelu(slope: 0.1) }, x.leakyRelu(slope: 0.1)),
+        ("sigmoid", x, { $0.sigmoid() }, x.sigmoid()),
+        ("tanh", x, { $0.tanh() }, x.tanh()),
+        ("exp", x, { $0.exp() }, x.exp()),
+        ("log", positive, { $0.log() }, positive.log()),
+        ("abs", x, { $0.abs() }, x.abs()),
+        ("sqrt", positive, { $0.sqrt() }, positive.sqrt()),
+        ("pow 2", x, { $0.pow(2) }, x.pow(2)),
+        ("pow 2.5", positive, { $0.pow(2.5) }, positive.pow(2.5)),
+        ("maximum", x, { $0.maximum(0.3) }, x.maximum(0.3)),
+        ("scale", x, { $0 * 3 }, x * 3),
+        ("shift", x, { $0 + 2 }, x + 2),
+        ("same-shape product", x, { v in try v * Variable(w, requiresGrad: false) }, try x * w),
+    ]
+    for (name, input, op, expected) in cases {
+        let tape = Tape<Float>()
+        for v in [tape.variable(input), Variable(input, requiresGrad: false)] {
+            let y = try op(v).value
+            #expect(y.shape == expected.shape, "\(name)")
+            #expect(y.scalars == expected.scalars, "\(name)")
+        }
+    }
+}
