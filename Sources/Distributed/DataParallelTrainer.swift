@@ -5,7 +5,7 @@ import Layers
 ///
 /// Every rank holds the whole training set and draws the same permutation from the same seed, so the
 /// ranks agree on each global batch of `batchSize` examples; each trains on its contiguous part of it,
-/// the gradients are all-reduced (sum of local means scaled by local/global count), and every rank
+/// the gradients are all-reduced (sum of local means scaled by each part's share of the batch), and every rank
 /// takes the same optimizer step — the parameters stay identical everywhere, and equal (up to rounding)
 /// to a single process training with the same global batch.
 ///
@@ -40,8 +40,8 @@ public final class DataParallelTrainer<Scalar: BLASScalar> {
         let reducer = GradientAllReducer(mpi: mpi, parameters: trainer.model.parameters)
         self.reducer = reducer
         trainer.shard = (mpi.rank, mpi.size)
-        trainer.allReduceHook = { parameters, local, global in
-            try reducer.allReduceGradients(parameters, localCount: local, globalCount: global)
+        trainer.allReduceHook = { parameters, share in
+            try reducer.allReduceGradients(parameters, share: share)
         }
         trainer.epochTotalsHook = { lossSum, correct, seen in
             let total = try mpi.allReduceSum([lossSum, Double(correct), Double(seen)], what: "epoch metrics")

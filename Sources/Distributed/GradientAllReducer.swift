@@ -48,14 +48,20 @@ public final class GradientAllReducer<Scalar: BLASScalar> {
     deinit { buffer.deallocate() }
 
     /// Replaces each gradient by the mean over the global batch: scales this rank's gradient (a mean
-    /// over `localCount` examples) by `localCount / globalCount`, packs all of them, sums across ranks,
-    /// and unpacks. Parameters without a gradient contribute zeros and are left without one.
+    /// over `localCount` examples) by `localCount / globalCount`, then sums across ranks.
+    public func allReduceGradients(_ parameters: [Parameter<Scalar>], localCount: Int, globalCount: Int) throws {
+        try allReduceGradients(parameters, share: globalCount > 0 ? Double(localCount) / Double(globalCount) : 0)
+    }
+
+    /// Replaces each gradient by the global batch's: scales this rank's gradient by its `share` of the
+    /// batch (see `Trainer.allReduceHook`), packs all of them, sums across ranks, and unpacks.
+    /// Parameters without a gradient contribute zeros and are left without one.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func allReduceGradients(_ parameters: [Parameter<Scalar>], localCount: Int, globalCount: Int) throws {
+    public func allReduceGradients(_ parameters: [Parameter<Scalar>], share: Double) throws {
         precondition(parameters.count == sizes.count, "allReduceGradients: \(parameters.count) parameters, buffer laid out for \(sizes.count)")
         let start = DispatchTime.now().uptimeNanoseconds
-        let scale = globalCount > 0 ? Scalar(localCount) / Scalar(globalCount) : 0
+        let scale = Scalar(share)
         var offset = 0
         for (p, n) in zip(parameters, sizes) {
             let dst = buffer + offset

@@ -89,11 +89,13 @@ public final class Trainer<Scalar: BLASScalar> {
     /// Every rank draws the same permutation from the same seed, so they agree on each global batch; `fit`
     /// cuts it into `count` contiguous parts, as even as they come, and trains on part `rank`.
     public var shard: (rank: Int, count: Int)? = nil
-    /// Called after `gradientHook` with the parameters, the examples this process's gradient averages
-    /// over, and the size of the global batch: where a data-parallel run all-reduces. Each rank scales its
-    /// mean gradient by local/global and the ranks sum, which gives the mean over the global batch; the
-    /// regularization gradient each rank added comes out exactly once, since the local counts sum to the global.
-    public var allReduceHook: ((_ parameters: [Parameter<Scalar>], _ localCount: Int, _ globalCount: Int) throws -> Void)? = nil
+    /// Called after `gradientHook` with the parameters and this process's share of the global batch:
+    /// where a data-parallel run all-reduces. The share is the part's weight over the global batch's —
+    /// its example count over the batch size, or with class weights its summed weights over the batch's,
+    /// which every rank can compute since all hold the labels. Each rank scales its (weighted) mean
+    /// gradient by its share and the ranks sum, which gives exactly the single-process gradient of the
+    /// global batch; the regularization gradient each rank added comes out once, since the shares sum to 1.
+    public var allReduceHook: ((_ parameters: [Parameter<Scalar>], _ share: Double) throws -> Void)? = nil
     /// Turns this process's epoch totals (loss × examples, correct predictions, examples) into the job's;
     /// a data-parallel run sums them over ranks.
     public var epochTotalsHook: ((_ lossSum: Double, _ correct: Int, _ seen: Int) throws -> (lossSum: Double, correct: Int, seen: Int))? = nil
@@ -123,6 +125,15 @@ public final class Trainer<Scalar: BLASScalar> {
     /// Per-example weights of a batch from the class weights (nil when none are set).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
+    /// Σ of the class weights over the examples `indices` of `data` (nil without class weights or labels):
+    /// the normalization of a class-weighted loss on that batch.
+    func classWeightTotal(_ data: TrainingData<Scalar>, _ indices: ArraySlice<Int>) -> Double? {
+        guard let cw = configuration.classWeights, data.classes > 0 else { return nil }
+        var total = 0.0
+        for i in indices { let y = data.labels[i]; total += y < cw.count ? Double(Scalar(cw[y])) : 1 }
+        return total
+    }
+
     func exampleWeights(_ labels: [Int]) -> [Scalar]? {
         guard let cw = configuration.classWeights else { return nil }
         weightBuffer.removeAll(keepingCapacity: true)
@@ -137,13 +148,14 @@ public final class Trainer<Scalar: BLASScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func step(_ x: Tensor<Scalar>, _ targets: Targets<Scalar>, epoch: Int = 0, step: Int = 0,
-                     globalCount: Int? = nil, scores: ((Tensor<Scalar>) -> Void)? = nil) throws -> Double {
+                     globalCount: Int? = nil, globalWeight: Double? = nil,
+                     scores: ((Tensor<Scalar>) -> Void)? = nil) throws -> Double {
         guard let optimizer else { throw TrainingError.invalidConfiguration("step needs a first-order optimizer, not L-BFGS") }
         let parameters = model.parameters
         tape.reset()
         for p in parameters { p.variable.zeroGrad() }
         if x.rows == 0 && allReduceHook != nil {
-            return try emptyStep(parameters, optimizer, epoch: epoch, step: step, globalCount: globalCount ?? 0)
+            return try emptyStep(parameters, optimizer, epoch: epoch, step: step)
         }
         let out = try model.forward(tape.constant(x))
         scores?(out.value)
@@ -157,7 +169,17 @@ public final class Trainer<Scalar: BLASScalar> {
         try tape.backward(l)
         configuration.regularization.addGradients(parameters)
         try gradientHook?(parameters)
-        try allReduceHook?(parameters, x.rows, globalCount ?? x.rows)
+        if let allReduceHook {
+            // This part's share of the global batch: by weight when the loss is class-weighted (its
+            // normalization is this part's weight total), else by count.
+            let share: Double
+            if let weights, let globalWeight {
+                share = weights.reduce(0.0) { $0 + Double($1) } / globalWeight
+            } else {
+                share = Double(x.rows) / Double(globalCount ?? x.rows)
+            }
+            try allReduceHook(parameters, share)
+        }
         for p in parameters where !(p.variable.grad?.isFinite ?? true) {
             throw TrainingError.nonFinite(what: "gradient of \(p.name)", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
         }
@@ -173,12 +195,12 @@ public final class Trainer<Scalar: BLASScalar> {
     /// A data-parallel step on a rank whose part of the global batch is empty (a last batch smaller than
     /// the number of ranks): it contributes a zero gradient but still joins the all-reduce and takes the
     /// same optimizer step, so its parameters stay equal to the other ranks'.
-    func emptyStep(_ parameters: [Parameter<Scalar>], _ optimizer: any Optimizer<Scalar>, epoch: Int, step: Int, globalCount: Int) throws -> Double {
+    func emptyStep(_ parameters: [Parameter<Scalar>], _ optimizer: any Optimizer<Scalar>, epoch: Int, step: Int) throws -> Double {
         for p in parameters {
             let n = p.variable.value.count
             p.variable.accumulateGrad { g, _ in g.update(repeating: 0, count: n) }
         }
-        try allReduceHook?(parameters, 0, globalCount)
+        try allReduceHook?(parameters, 0)
         for p in parameters where !(p.variable.grad?.isFinite ?? true) {
             throw TrainingError.nonFinite(what: "gradient of \(p.name)", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
         }
@@ -256,7 +278,8 @@ public final class Trainer<Scalar: BLASScalar> {
                 let global = order[(b * bs)..<min((b + 1) * bs, n)]
                 let slice = shard.map { Self.part(of: global, rank: $0.rank, count: $0.count) } ?? global
                 let (xb, tb) = try batch(train, slice)
-                let batchLoss = try step(xb, tb, epoch: epoch, step: b, globalCount: global.count) { scores in
+                let batchLoss = try step(xb, tb, epoch: epoch, step: b, globalCount: global.count,
+                                         globalWeight: shard == nil ? nil : classWeightTotal(train, global)) { scores in
                     if case let .classes(y) = tb { correct += Self.countCorrect(scores, y) }
                 }
                 lossSum += batchLoss * Double(slice.count)

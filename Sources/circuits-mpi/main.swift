@@ -168,10 +168,10 @@ func train<Scalar: BLASScalar>(_ o: Options, mpi: MPIContext?, as _: Scalar.Type
         if let die = o.dieRank, die == rank {
             var steps = 0
             let allReduce = trainer.allReduceHook
-            trainer.allReduceHook = { params, local, global in
+            trainer.allReduceHook = { params, share in
                 steps += 1
                 if steps == o.dieStep { kill(getpid(), o.dieSignal == "stop" ? SIGSTOP : SIGKILL) }
-                try allReduce?(params, local, global)
+                try allReduce?(params, share)
             }
         }
         parallel = p

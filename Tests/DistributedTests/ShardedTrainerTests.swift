@@ -43,10 +43,10 @@ struct ShardedTrainerTests {
         }
     }
 
-    static func trainer(seed: UInt64) throws -> Trainer<Double> {
+    static func trainer(seed: UInt64, classWeights: [Double]? = nil) throws -> Trainer<Double> {
         var c = TrainingConfiguration()
         c.optimizer = .momentum; c.learningRate = 0.05; c.momentum = 0.9; c.regularization.l2 = 0.01
-        c.epochs = 3; c.batchSize = 32; c.seed = seed
+        c.epochs = 3; c.batchSize = 32; c.seed = seed; c.classWeights = classWeights
         var rng = SeededRNG(seed: seed)
         let model = try Sequential<Double>.mlp(inputs: 6, hidden: [16, 8], outputs: 3, rng: &rng)
         return try Trainer(model: model, loss: .softmaxCrossEntropy, configuration: c)
@@ -61,10 +61,13 @@ struct ShardedTrainerTests {
         #expect((0..<4).map { Trainer<Double>.part(of: batch[100..<103], rank: $0, count: 4).count } == [1, 1, 1, 0])
     }
 
-    @Test("Simulated ranks end with one process's parameters (Double, 1e-12)", arguments: [2, 3, 4])
-    func simulatedRanks(ranks: Int) throws {
+    /// With class weights too: each part's loss is normalized by its own weight total, and its share of
+    /// the batch is that total over the batch's, so the sum is the single-process gradient exactly.
+    @Test("Simulated ranks end with one process's parameters (Double, 1e-12)",
+          arguments: [2, 3, 4], [nil, [1, 3, 0.5]] as [[Double]?])
+    func simulatedRanks(ranks: Int, classWeights: [Double]?) throws {
         let data = try SyntheticData.classification(count: 227, features: 6, classes: 3, seed: 7, as: Double.self)
-        let single = try Self.trainer(seed: 11)
+        let single = try Self.trainer(seed: 11, classWeights: classWeights)
         try single.fit(data)
         let reference = single.model.parameters.map { $0.variable.value.scalars }
 
@@ -74,10 +77,9 @@ struct ShardedTrainerTests {
             group.enter()
             Thread {
                 defer { group.leave() }
-                let trainer = try! Self.trainer(seed: 11)
+                let trainer = try! Self.trainer(seed: 11, classWeights: classWeights)
                 trainer.shard = (rank, ranks)
-                trainer.allReduceHook = { parameters, local, global in
-                    let scale = Double(local) / Double(global)
+                trainer.allReduceHook = { parameters, scale in
                     let mine = parameters.map { p in p.variable.grad!.scalars.map { $0 * scale } }
                     for (p, g) in zip(parameters, sim.allReduce(rank: rank, mine)) {
                         try p.variable.setGrad(Tensor(g, shape: p.variable.value.shape))
