@@ -122,9 +122,6 @@ public final class Trainer<Scalar: BLASScalar> {
         }
     }
 
-    /// Per-example weights of a batch from the class weights (nil when none are set).
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
     /// Σ of the class weights over the examples `indices` of `data` (nil without class weights or labels):
     /// the normalization of a class-weighted loss on that batch.
     func classWeightTotal(_ data: TrainingData<Scalar>, _ indices: ArraySlice<Int>) -> Double? {
@@ -134,6 +131,9 @@ public final class Trainer<Scalar: BLASScalar> {
         return total
     }
 
+    /// Per-example weights of a batch from the class weights (nil when none are set).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func exampleWeights(_ labels: [Int]) -> [Scalar]? {
         guard let cw = configuration.classWeights else { return nil }
         weightBuffer.removeAll(keepingCapacity: true)
@@ -144,6 +144,9 @@ public final class Trainer<Scalar: BLASScalar> {
     /// One optimization step on a batch: returns the batch loss (with regularization) and fills
     /// `scores` with the tape's output. Throws `TrainingError.nonFinite` before updating anything if
     /// the loss or a gradient is NaN/∞.
+    ///
+    /// In a data-parallel run (see `allReduceHook`), `x` is this process's part of a global batch of
+    /// `globalCount` examples whose class weights sum to `globalWeight` (nil without class weights).
     @discardableResult
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
