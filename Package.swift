@@ -33,7 +33,7 @@ let package = Package(
             providers: [.apt(["libopenmpi-dev"])]
         ),
         .target(name: "Gates"),
-        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
         // Plain C loops for the few kernels Swift will not vectorize (a square root per element).
         .target(name: "CKernels"),
         .target(name: "Layers", dependencies: ["Tensor", "CKernels"]),

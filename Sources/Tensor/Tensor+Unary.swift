@@ -42,14 +42,22 @@ extension Tensor {
     }
 
     /// Hyperbolic tangent.
-    @inlinable public func tanh() -> Tensor { map { Scalar.tanh($0) } }
+    @inlinable public func tanh() -> Tensor {
+        let out = Tensor.uninitialized(shape)
+        tanhKernel(unsafeReadPointer, out.unsafeWritePointer, count: count)
+        return out
+    }
     /// Backward of tanh: dx = dy ⊙ (1 − y²).
     @inlinable public static func tanhBackward(_ dy: Tensor, output y: Tensor) throws -> Tensor {
         try dy.zipMap(y, op: "tanh backward") { g, t in g * (1 - t * t) }
     }
 
     /// σ(x) = 1 / (1 + e⁻ˣ), computed without overflow for large |x|.
-    @inlinable public func sigmoid() -> Tensor { map { Tensor.sigmoid($0) } }
+    @inlinable public func sigmoid() -> Tensor {
+        let out = Tensor.uninitialized(shape)
+        sigmoidKernel(unsafeReadPointer, out.unsafeWritePointer, count: count)
+        return out
+    }
     @inlinable @inline(__always)
     static func sigmoid(_ x: Scalar) -> Scalar {
         if x >= 0 { return 1 / (1 + Scalar.exp(-x)) }

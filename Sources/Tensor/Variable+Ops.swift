@@ -38,11 +38,17 @@ extension Variable {
     @inlinable @inline(__always)
     func elementwise(_ f: (Scalar) -> Scalar,
                      gradient: @escaping (_ dy: Scalar, _ x: Scalar, _ y: Scalar) -> Scalar) -> Variable {
+        elementwise(kernel: { xp, yp, n in for i in 0..<n { yp[i] = f(xp[i]) } }, gradient: gradient)
+    }
+
+    /// `elementwise` with the forward given as a whole-buffer kernel (x, y, count).
+    @inlinable @inline(__always)
+    func elementwise(kernel: (UnsafePointer<Scalar>, UnsafeMutablePointer<Scalar>, Int) -> Void,
+                     gradient: @escaping (_ dy: Scalar, _ x: Scalar, _ y: Scalar) -> Scalar) -> Variable {
         let x = self
         let y = Variable.outputBuffer(x.value.shape, x)
         let n = x.value.count
-        let xp = x.value.unsafeReadPointer, yp = y.unsafeWritePointer
-        for i in 0..<n { yp[i] = f(xp[i]) }
+        kernel(x.value.unsafeReadPointer, y.unsafeWritePointer, n)
         return Variable.record(y, inputs: [x]) { dy in
             let d = dy.unsafeReadPointer, xs = x.value.unsafeReadPointer, ys = y.unsafeReadPointer
             x.accumulateGrad { g, add in
@@ -180,12 +186,12 @@ extension Variable {
     /// σ(x), stable for large |x|; dσ = σ(1 − σ), from the output.
     @inlinable
     public func sigmoid() -> Variable {
-        elementwise({ Tensor.sigmoid($0) }, gradient: { d, _, s in d * s * (1 - s) })
+        elementwise(kernel: { sigmoidKernel($0, $1, count: $2) }, gradient: { d, _, s in d * s * (1 - s) })
     }
     /// tanh(x); d tanh = 1 − y², from the output.
     @inlinable
     public func tanh() -> Variable {
-        elementwise({ Scalar.tanh($0) }, gradient: { d, _, t in d * (1 - t * t) })
+        elementwise(kernel: { tanhKernel($0, $1, count: $2) }, gradient: { d, _, t in d * (1 - t * t) })
     }
     @inlinable
     public func exp() -> Variable {

@@ -193,3 +193,30 @@ func variableForwardsMatchTensor() throws {
         }
     }
 }
+
+@Test("Float σ and tanh (vectorized C kernels) stay within 3 and 2 ulp of the exact values; NaN, ±∞ and −0 behave")
+func saturatingKernelsAccuracy() throws {
+    var xs: [Float] = stride(from: -100.0, through: 100.0, by: 0.001).map { Float($0) }
+    xs += [0, -0.0, 1e-30, -1e-30, Float.leastNonzeroMagnitude, 0.25, 0.2499, 0.2501, 43.9, 44, 44.1, 86.9, 87, 87.1, 88, 88.8, 1e4, -1e4]
+    let x = Tensor<Float>(xs)
+    for (name, got, limit, exact) in [("sigmoid", x.sigmoid(), 3.0, { (v: Double) in 1 / (1 + Foundation.exp(-v)) }),
+                                      ("tanh", x.tanh(), 2.0, { (v: Double) in Foundation.tanh(v) })] {
+        var worstUlps = 0.0
+        for (v, g) in zip(xs, got.scalars) {
+            let reference = exact(Double(v))
+            if Swift.abs(reference) < Double(Float.leastNormalMagnitude) {
+                #expect(Swift.abs(Double(g) - reference) <= Double(Float.leastNormalMagnitude), "\(name)(\(v)) = \(g)")
+                continue
+            }
+            worstUlps = max(worstUlps, Swift.abs(Double(g) - reference) / Double(Float(reference).ulp))
+        }
+        #expect(worstUlps <= limit, "\(name): worst error \(worstUlps) ulp")
+    }
+    let special = Tensor<Float>([.nan, .infinity, -.infinity, -0.0])
+    let s = special.sigmoid().scalars, t = special.tanh().scalars
+    #expect(s[0].isNaN && s[1] == 1 && s[2] == 0 && s[3] == 0.5)
+    #expect(t[0].isNaN && t[1] == 1 && t[2] == -1 && t[3] == 0 && t[3].sign == .minus)
+    // Double keeps libm.
+    let d = Tensor<Double>([0.3, -2]).tanh().scalars
+    #expect(d == [Foundation.tanh(0.3), Foundation.tanh(-2)])
+}

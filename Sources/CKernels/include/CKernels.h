@@ -1,4 +1,5 @@
-// Elementwise kernels that Swift cannot vectorize by itself. Swift's `squareRoot()` keeps a libm call for
+// Elementwise kernels that Swift cannot vectorize by itself (and, for σ and tanh, that libm's scalar
+// expf/tanhf cannot). Swift's `squareRoot()` keeps a libm call for
 // negative inputs (errno), which stops LLVM from vectorizing any loop that contains it, and the standard
 // library's SIMD `squareRoot()` is a loop over lanes. In C, `__builtin_elementwise_sqrt` is a plain IEEE
 // square root, so these loops compile to packed sqrt/div instructions.
@@ -14,5 +15,11 @@ void circuits_adam_update_f32(float *w, float *m, float *v, const float *g, size
                               float b1, float b2, float stepSize, float rootCorrection, float epsilon);
 void circuits_adam_update_f64(double *w, double *m, double *v, const double *g, size_t n,
                               double b1, double b2, double stepSize, double rootCorrection, double epsilon);
+
+/// y = σ(x) = 1/(1 + e^−x) elementwise in float, within 3 ulp of the exact value (results below the
+/// smallest normal float, x < −87.3365, come out as 0); NaN stays NaN. x and y must not overlap.
+void circuits_sigmoid_f32(const float *x, float *y, size_t n);
+/// y = tanh(x) elementwise in float, within 2 ulp of the exact value; NaN stays NaN. No overlap.
+void circuits_tanh_f32(const float *x, float *y, size_t n);
 
 #endif
