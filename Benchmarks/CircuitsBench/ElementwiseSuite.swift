@@ -15,9 +15,9 @@ func elementwiseSuite(_ context: BenchContext) throws -> [BenchFigure] {
     let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
     output.initialize(repeating: 0)
     defer { output.deallocate() }
-    // Samples of ~3–6 ms, many of them: a call is ~150 µs, and on a shared machine a single sample can
-    // land on a burst of someone else's work.
-    let callsPerSample = quick ? 20 : 40
+    // Many samples of 40 calls (~4 ms for the memory-bound cases): on a shared machine a single sample can
+    // land on a burst of someone else's work, and fewer calls per sample measured those cases up to 2×
+    // slower on both sides. The libm loops for σ and tanh take 3–17 ms a call, so they get 3.
     let repetitions = quick ? 7 : 15
     var sink: Float = 0
 
@@ -36,6 +36,14 @@ func elementwiseSuite(_ context: BenchContext) throws -> [BenchFigure] {
         ("relu()", { x.relu() }, {
             input.withUnsafeBufferPointer { p in for i in 0..<n { output[i] = p[i] > 0 ? p[i] : 0 } }
         }),
+        // σ and tanh: the loops call libm's expf / tanhf, as a hand-written Swift loop would; Tensor's
+        // Float path runs the vectorized kernels of CKernels (agreeing to 1e-6, checked below).
+        ("sigmoid()", { x.sigmoid() }, {
+            input.withUnsafeBufferPointer { p in for i in 0..<n { output[i] = 1 / (1 + Foundation.exp(-p[i])) } }
+        }),
+        ("tanh()", { x.tanh() }, {
+            input.withUnsafeBufferPointer { p in for i in 0..<n { output[i] = Foundation.tanh(p[i]) } }
+        }),
     ]
     var figures: [BenchFigure] = []
     for c in cases {
@@ -45,6 +53,8 @@ func elementwiseSuite(_ context: BenchContext) throws -> [BenchFigure] {
         let mismatch = t.withUnsafeBufferPointer { p in (0..<n).contains { Swift.abs(p[$0] - output[$0]) > 1e-6 } }
         var tensorTimes: [Double] = [], plainTimes: [Double] = []
         for _ in 0..<2 { _ = try c.tensor(); c.plain() }   // warm-up
+        let slower = max(try seconds { _ = try c.tensor() }, seconds { c.plain() })
+        let callsPerSample = slower > 0.001 ? (quick ? 2 : 3) : (quick ? 20 : 40)
         for _ in 0..<repetitions {
             tensorTimes.append(try seconds { for _ in 0..<callsPerSample { sink += try c.tensor()[flat: 0] } })
             plainTimes.append(seconds { for _ in 0..<callsPerSample { c.plain(); sink += output[0] } })
