@@ -30,14 +30,6 @@ extension Tensor {
         try gemmKernel(x, w, transposeLeft: false, transposeRight: false, m: n, n: out, k: k, alpha: 1, beta: 1, c: y)
     }
 
-    /// Backward of the affine map: dx = dy·Wᵀ, dW = xᵀ·dy, db = Σ_rows dy. Each product is one gemm with
-    /// a transpose flag; `dx` is skipped by the caller when x needs no gradient (a network's input).
-    public static func affineBackward(_ dy: Tensor, input x: Tensor, weights w: Tensor) throws -> (dx: Tensor, dw: Tensor, db: Tensor) {
-        let dx = try dy.matmul(w, transposeRight: true)
-        let dw = try x.matmul(dy, transposeLeft: true)
-        let db = try dy.sum(axis: 0)
-        return (dx, dw, db)
-    }
 
     /// Adds the column sums of `dy` (n×out) into `g` (out), or overwrites when `add` is false.
     @inlinable

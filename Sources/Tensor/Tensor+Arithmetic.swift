@@ -105,3 +105,69 @@ extension Tensor {
         withUnsafeMutableBufferPointer { $0.update(repeating: value) }
     }
 }
+
+extension Variable {
+    // Recorded ops: the forward above, the backward kernels above, accumulated into the operands' gradients.
+
+    public static func + (a: Variable, b: Variable) throws -> Variable {
+        let y = try a.value + b.value
+        let (sa, sb) = (a.value.shape, b.value.shape)
+        return record(y, inputs: [a, b]) { dy in
+            let (da, db) = try Tensor.addBackward(dy, lhsShape: sa, rhsShape: sb)
+            try a.accumulate(da); try b.accumulate(db)
+        }
+    }
+    public static func - (a: Variable, b: Variable) throws -> Variable {
+        let y = try a.value - b.value
+        let (sa, sb) = (a.value.shape, b.value.shape)
+        return record(y, inputs: [a, b]) { dy in
+            let (da, db) = try Tensor.subtractBackward(dy, lhsShape: sa, rhsShape: sb)
+            try a.accumulate(da); try b.accumulate(db)
+        }
+    }
+    public static func * (a: Variable, b: Variable) throws -> Variable {
+        if a.value.shape == b.value.shape { return sameShapeProduct(a, b) }
+        let y = try a.value * b.value
+        return record(y, inputs: [a, b]) { dy in
+            let (da, db) = try Tensor.multiplyBackward(dy, lhs: a.value, rhs: b.value)
+            try a.accumulate(da); try b.accumulate(db)
+        }
+    }
+    public static func / (a: Variable, b: Variable) throws -> Variable {
+        let y = try a.value / b.value
+        return record(y, inputs: [a, b]) { dy in
+            let (da, db) = try Tensor.divideBackward(dy, lhs: a.value, rhs: b.value)
+            try a.accumulate(da); try b.accumulate(db)
+        }
+    }
+    /// a ⊙ b for equal shapes (a dropout mask, a gate): output and gradients in arena and gradient
+    /// buffers, no temporaries; da = dy ⊙ b, db = dy ⊙ a.
+    @inlinable
+    static func sameShapeProduct(_ a: Variable, _ b: Variable) -> Variable {
+        let y = outputBuffer(a.value.shape, a, b)
+        let n = y.count
+        let ap = a.value.unsafeReadPointer, bp = b.value.unsafeReadPointer, yp = y.unsafeWritePointer
+        for i in 0..<n { yp[i] = ap[i] * bp[i] }
+        return record(y, inputs: [a, b]) { dy in
+            let d = dy.unsafeReadPointer
+            func pass(into target: Variable, times other: Variable) {
+                let o = other.value.unsafeReadPointer
+                target.accumulateGrad { g, add in
+                    if add { for i in 0..<n { g[i] += d[i] * o[i] } } else { for i in 0..<n { g[i] = d[i] * o[i] } }
+                }
+            }
+            pass(into: a, times: b)
+            pass(into: b, times: a)
+        }
+    }
+
+    /// `a · s` for a constant s: the guide's constant-scaling gate (dx = s·dy).
+    public static func * (a: Variable, s: Scalar) -> Variable {
+        a.elementwise({ $0 * s }, gradient: { d, _, _ in d * s })
+    }
+    /// `a + s` for a constant s (dx = dy).
+    public static func + (a: Variable, s: Scalar) -> Variable {
+        a.elementwise({ $0 + s }, gradient: { d, _, _ in d })
+    }
+    public static prefix func - (a: Variable) -> Variable { a * -1 }
+}

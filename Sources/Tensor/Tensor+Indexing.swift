@@ -101,3 +101,13 @@ extension Tensor {
         return out
     }
 }
+
+extension Variable {
+    /// The rows at `indices`; backward scatter-adds into those rows.
+    public func gatherRows(_ indices: [Int]) throws -> Variable {
+        let x = self
+        return Variable.record(try x.value.gatherRows(indices), inputs: [x]) { dy in
+            try x.accumulate(Tensor.gatherRowsBackward(dy, indices: indices, inputShape: x.value.shape))
+        }
+    }
+}

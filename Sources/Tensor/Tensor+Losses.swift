@@ -51,13 +51,7 @@ extension Tensor {
         return loss / total
     }
 
-    /// Backward of softmax cross-entropy: ∂L/∂sᵢ = wᵢ·(softmax(sᵢ) − onehot(yᵢ)) / Σw, times `dLoss`.
-    public static func softmaxCrossEntropyBackward(_ scores: Tensor, labels: [Int], weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        let out = Tensor.uninitialized(scores.shape)
-        try softmaxCrossEntropyBackward(scores, labels: labels, weights: weights, dLoss: dLoss, into: out.unsafeWritePointer, add: false)
-        return out
-    }
-
+    /// Backward of softmax cross-entropy, into `g`: ∂L/∂sᵢ = wᵢ·(softmax(sᵢ) − onehot(yᵢ)) / Σw, times `dLoss`.
     @inlinable
     static func softmaxCrossEntropyBackward(_ scores: Tensor, labels: [Int], weights: [Scalar]?, dLoss: Scalar,
                                             into g: UnsafeMutablePointer<Scalar>, add: Bool) throws {
@@ -96,16 +90,10 @@ extension Tensor {
         return loss / total
     }
 
-    /// Backward of the multiclass hinge: each class whose margin is violated pulls its score down by 1
-    /// and the true class's score up by 1 (the guide's "pull"), scaled by wᵢ/Σw·dLoss.
-    public static func multiclassHingeBackward(_ scores: Tensor, labels: [Int], margin: Scalar = 1, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        let out = Tensor(zeros: scores.shape)
-        try multiclassHingeBackward(scores, labels: labels, margin: margin, weights: weights, dLoss: dLoss,
-                                    into: out.unsafeWritePointer, add: true)
-        return out
-    }
 
-    /// The multiclass hinge's gradient added into `g` (or written over it when `add` is false).
+    /// Backward of the multiclass hinge, into `g` (added, or written over when `add` is false): each class
+    /// whose margin is violated pulls its score down by 1 and the true class's score up by 1 (the guide's
+    /// "pull"), scaled by wᵢ/Σw·dLoss.
     @inlinable
     static func multiclassHingeBackward(_ scores: Tensor, labels: [Int], margin: Scalar, weights: [Scalar]?, dLoss: Scalar,
                                         into g: UnsafeMutablePointer<Scalar>, add: Bool) throws {
@@ -145,13 +133,6 @@ extension Tensor {
         return loss / total
     }
 
-    @usableFromInline
-    static func elementwiseLossBackward(_ op: String, _ scores: Tensor, _ targets: Tensor, _ weights: [Scalar]?, _ dLoss: Scalar,
-                                        _ df: (Scalar, Scalar) -> Scalar) throws -> Tensor {
-        let out = Tensor.uninitialized(scores.shape)
-        try elementwiseLossBackward(op, scores, targets, weights, dLoss, into: out.unsafeWritePointer, add: false, df)
-        return out
-    }
 
     /// The elementwise losses' gradient added into `g` (or written over it when `add` is false).
     @inlinable
@@ -178,21 +159,15 @@ extension Tensor {
     public static func hinge(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil) throws -> Scalar {
         try elementwiseLoss("hinge", scores, targets, weights) { s, y in Swift.max(0, 1 - y * s) }
     }
-    /// Backward of the hinge: −y where the margin is violated (1 − y·s > 0), else 0 — the guide's pull of
+    /// ∂/∂s of the hinge: −y where the margin is violated (1 − y·s > 0), else 0 — the guide's pull of
     /// +1 or −1 on a misclassified or too-close point and no pull on the others.
-    public static func hingeBackward(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        try elementwiseLossBackward("hinge", scores, targets, weights, dLoss, hingeSlope)
-    }
     @inlinable static func hingeSlope(_ s: Scalar, _ y: Scalar) -> Scalar { 1 - y * s > 0 ? -y : 0 }
 
     /// Squared hinge: mean of max(0, 1 − y·s)².
     public static func squaredHinge(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil) throws -> Scalar {
         try elementwiseLoss("squaredHinge", scores, targets, weights) { s, y in let m = Swift.max(0, 1 - y * s); return m * m }
     }
-    /// Backward of the squared hinge: −2y·max(0, 1 − y·s).
-    public static func squaredHingeBackward(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        try elementwiseLossBackward("squaredHinge", scores, targets, weights, dLoss, squaredHingeSlope)
-    }
+    /// ∂/∂s of the squared hinge: −2y·max(0, 1 − y·s).
     @inlinable static func squaredHingeSlope(_ s: Scalar, _ y: Scalar) -> Scalar { -2 * y * Swift.max(0, 1 - y * s) }
 
     /// Logistic loss for labels y = ±1: mean of log(1 + e^(−y·s)), computed as a stable softplus.
@@ -202,20 +177,14 @@ extension Tensor {
             return Swift.max(z, 0) + Scalar.log1p(Scalar.exp(-Swift.abs(z)))
         }
     }
-    /// Backward of the logistic loss: −y·σ(−y·s).
-    public static func logisticBackward(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        try elementwiseLossBackward("logistic", scores, targets, weights, dLoss, logisticSlope)
-    }
-    @inlinable static func logisticSlope(_ s: Scalar, _ y: Scalar) -> Scalar { -y * Tensor.sigmoid(-y * s) }
+    /// ∂/∂s of the logistic loss: −y·σ(−y·s).
+    @inlinable static func logisticSlope(_ s: Scalar, _ y: Scalar) -> Scalar { -y * UnaryFunction.logisticSigmoid(-y * s) }
 
     /// Mean squared error: mean of (s − t)².
     public static func meanSquaredError(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil) throws -> Scalar {
         try elementwiseLoss("meanSquaredError", scores, targets, weights) { s, t in (s - t) * (s - t) }
     }
-    /// Backward of MSE: 2(s − t).
-    public static func meanSquaredErrorBackward(_ scores: Tensor, targets: Tensor, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        try elementwiseLossBackward("meanSquaredError", scores, targets, weights, dLoss, squaredErrorSlope)
-    }
+    /// ∂/∂s of the squared error: 2(s − t).
     @inlinable static func squaredErrorSlope(_ s: Scalar, _ t: Scalar) -> Scalar { 2 * (s - t) }
 
     /// Huber loss: ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond (d = s − t): quadratic near the target, linear
@@ -226,10 +195,7 @@ extension Tensor {
             return d <= delta ? d * d / 2 : delta * (d - delta / 2)
         }
     }
-    /// Backward of Huber: d inside the quadratic zone, δ·sign(d) outside.
-    public static func huberBackward(_ scores: Tensor, targets: Tensor, delta: Scalar = 1, weights: [Scalar]? = nil, dLoss: Scalar = 1) throws -> Tensor {
-        try elementwiseLossBackward("huber", scores, targets, weights, dLoss) { s, t in huberSlope(s, t, delta: delta) }
-    }
+    /// ∂/∂s of Huber: d inside the quadratic zone, δ·sign(d) outside.
     @inlinable static func huberSlope(_ s: Scalar, _ t: Scalar, delta: Scalar) -> Scalar {
         let d = s - t
         return Swift.abs(d) <= delta ? d : (d > 0 ? delta : -delta)

@@ -55,28 +55,6 @@ extension Tensor {
         return out
     }
 
-    /// Backward of `C = op(A)·op(B)`: dA and dB as products of dC with the other operand, each a single
-    /// gemm with transpose flags (for C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC).
-    @inlinable
-    public static func matmulBackward(_ dc: Tensor, lhs a: Tensor, rhs b: Tensor,
-                                      transposeLeft: Bool = false, transposeRight: Bool = false) throws -> (Tensor, Tensor) {
-        let da: Tensor, db: Tensor
-        switch (transposeLeft, transposeRight) {
-        case (false, false):
-            da = try dc.matmul(b, transposeRight: true)
-            db = try a.matmul(dc, transposeLeft: true)
-        case (false, true):
-            da = try dc.matmul(b)
-            db = try dc.matmul(a, transposeLeft: true)
-        case (true, false):
-            da = try b.matmul(dc, transposeRight: true)
-            db = try a.matmul(dc)
-        case (true, true):
-            da = try b.matmul(dc, transposeLeft: true, transposeRight: true)
-            db = try dc.matmul(a, transposeLeft: true, transposeRight: true)
-        }
-        return (da, db)
-    }
 
     /// Matrix–vector product op(self)·x through gemv; `x` is a vector (rank 1), the result a vector.
     public func matvec(_ x: Tensor, transpose: Bool = false) throws -> Tensor {
@@ -98,5 +76,45 @@ extension Tensor {
         guard count == other.count else { throw TensorError.shapeMismatch(op: "dot", lhs: shape, rhs: other.shape) }
         if count == 0 { return 0 }
         return Scalar.dot(n: try blasInt(count, op: "dot"), x: unsafeReadPointer, incx: 1, y: other.unsafeReadPointer, incy: 1)
+    }
+}
+
+extension Variable {
+    /// op(a)·op(b) through gemm; backward is two gemms with transpose flags.
+    @inlinable
+    public func matmul(_ b: Variable, transposeLeft: Bool = false, transposeRight: Bool = false) throws -> Variable {
+        let a = self
+        let (m, n, k) = try Tensor.productShape("matmul", a.value, b.value, transposeLeft: transposeLeft, transposeRight: transposeRight)
+        let y = Variable.outputBuffer([m, n], a, b)
+        try Tensor.gemmKernel(a.value, b.value, transposeLeft: transposeLeft, transposeRight: transposeRight,
+                              m: m, n: n, k: k, alpha: 1, beta: 0, c: y.unsafeWritePointer)
+        return Variable.record(y, inputs: [a, b]) { dy in
+            if a.requiresGrad {
+                let (ar, ac) = (a.value.shape[0], a.value.shape[1])
+                try a.accumulateGrad { g, add in
+                    // dA = dY·op(B)ᵀ (or its transpose when A entered transposed).
+                    if transposeLeft {
+                        try Tensor.gemmKernel(b.value, dy, transposeLeft: transposeRight, transposeRight: true,
+                                              m: ar, n: ac, k: n, alpha: 1, beta: add ? 1 : 0, c: g)
+                    } else {
+                        try Tensor.gemmKernel(dy, b.value, transposeLeft: false, transposeRight: !transposeRight,
+                                              m: ar, n: ac, k: n, alpha: 1, beta: add ? 1 : 0, c: g)
+                    }
+                }
+            }
+            if b.requiresGrad {
+                let (br, bc) = (b.value.shape[0], b.value.shape[1])
+                try b.accumulateGrad { g, add in
+                    // dB = op(A)ᵀ·dY (or its transpose when B entered transposed).
+                    if transposeRight {
+                        try Tensor.gemmKernel(dy, a.value, transposeLeft: true, transposeRight: transposeLeft,
+                                              m: br, n: bc, k: m, alpha: 1, beta: add ? 1 : 0, c: g)
+                    } else {
+                        try Tensor.gemmKernel(a.value, dy, transposeLeft: !transposeLeft, transposeRight: false,
+                                              m: br, n: bc, k: m, alpha: 1, beta: add ? 1 : 0, c: g)
+                    }
+                }
+            }
+        }
     }
 }

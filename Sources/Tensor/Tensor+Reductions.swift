@@ -113,3 +113,36 @@ extension Tensor {
         }
     }
 }
+
+extension Variable {
+    /// Σ of all scalars, as a 1-element tensor of shape [].
+    public func sum() -> Variable {
+        let x = self
+        let y = try! Tensor([x.value.sum()], shape: [])
+        return Variable.record(y, inputs: [x]) { dy in
+            let g = dy[flat: 0], n = x.value.count
+            x.accumulateGrad { p, add in
+                if add { for i in 0..<n { p[i] += g } } else { p.update(repeating: g, count: n) }
+            }
+        }
+    }
+    /// Mean of all scalars, as a tensor of shape [].
+    public func mean() -> Variable { sum() * (1 / Scalar(value.count)) }
+
+    /// Sum along `axis` of a matrix.
+    public func sum(axis: Int, keepingDimensions: Bool = false) throws -> Variable {
+        let x = self
+        let y = try x.value.sum(axis: axis, keepingDimensions: keepingDimensions)
+        return Variable.record(y, inputs: [x]) { dy in
+            try x.accumulate(try Tensor.sumBackward(dy, inputShape: x.value.shape, axis: axis))
+        }
+    }
+    /// log Σ exp along `axis`, stable.
+    public func logSumExp(axis: Int = 1, keepingDimensions: Bool = false) throws -> Variable {
+        let x = self
+        let y = try x.value.logSumExp(axis: axis, keepingDimensions: keepingDimensions)
+        return Variable.record(y, inputs: [x]) { dy in
+            try x.accumulate(try Tensor.logSumExpBackward(dy, input: x.value, output: y, axis: axis))
+        }
+    }
+}

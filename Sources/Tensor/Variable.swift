@@ -82,4 +82,51 @@ public final class Variable<Scalar: BLASScalar> {
     /// Whether any operand needs a gradient (if none does, no backward kernel is recorded).
     @inlinable
     static func anyRequiresGrad(_ operands: Variable...) -> Bool { operands.contains { $0.requiresGrad } }
+
+    // MARK: Recording ops (used by every op file's recorder)
+
+    /// Wraps a forward result; if any input needs a gradient and a tape is present, records `backward`,
+    /// which receives the output's gradient (only called when the output's gradient was reached).
+    @inlinable
+    public static func record(_ value: Tensor<Scalar>, inputs: [Variable],
+                              backward: @escaping (_ dy: Tensor<Scalar>) throws -> Void) -> Variable {
+        var tape: Tape<Scalar>? = nil
+        var needs = false
+        for v in inputs {
+            if tape == nil { tape = v.tape }
+            needs = needs || v.requiresGrad
+        }
+        let out = Variable(value, requiresGrad: needs && tape != nil, tape: tape)
+        if needs, let tape {
+            tape.record { [out] in
+                guard let dy = out.grad else { return }
+                try backward(dy)
+            }
+        }
+        return out
+    }
+
+    /// A fresh output buffer from the tape's arena of any operand (or the heap without a tape).
+    @inlinable
+    static func outputBuffer(_ shape: [Int], _ operands: Variable...) -> Tensor<Scalar> {
+        for v in operands { if let t = v.tape { return t.allocate(shape) } }
+        return Tensor.uninitialized(shape)
+    }
+
+    /// An elementwise op y = f(x) with a closure for its derivative (the scalar-constant ops `x·s`, `x + s`;
+    /// functions with a name belong in `UnaryFunction`). The output lives in the tape's arena and the
+    /// backward adds `gradient(dy, x, y)` into x's gradient buffer, so a warm step allocates nothing.
+    @inlinable @inline(__always)
+    func elementwise(_ f: (Scalar) -> Scalar,
+                     gradient: @escaping (_ dy: Scalar, _ x: Scalar, _ y: Scalar) -> Scalar) -> Variable {
+        let x = self
+        let y = Variable.outputBuffer(x.value.shape, x)
+        let n = x.value.count
+        let xp = x.value.unsafeReadPointer, yp = y.unsafeWritePointer
+        for i in 0..<n { yp[i] = f(xp[i]) }
+        return Variable.record(y, inputs: [x]) { dy in
+            let d = dy.unsafeReadPointer, xs = x.value.unsafeReadPointer, ys = y.unsafeReadPointer
+            x.accumulateGrad { g, add in UnaryFunction.each(d, xs, ys, g, n, add, gradient) }
+        }
+    }
 }

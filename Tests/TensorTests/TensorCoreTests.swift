@@ -220,3 +220,24 @@ func saturatingKernelsAccuracy() throws {
     let d = Tensor<Double>([0.3, -2]).tanh().scalars
     #expect(d == [Foundation.tanh(0.3), Foundation.tanh(-2)])
 }
+
+@Test("softplus, ELU, GELU (tanh form) and SiLU give their textbook values, in Float and Double")
+func newActivationValues() throws {
+    let xs: [Double] = [-30, -3.5, -1, -0.2, 0, 0.3, 1, 2.5, 30]
+    func gelu(_ x: Double) -> Double { 0.5 * x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x))) }
+    let reference: [(UnaryFunction, (Double) -> Double)] = [
+        (.softplus, { Foundation.log(1 + Foundation.exp($0)) }),
+        (.elu(alpha: 1.5), { $0 > 0 ? $0 : 1.5 * (Foundation.exp($0) - 1) }),
+        (.gelu, gelu),
+        (.silu, { $0 / (1 + Foundation.exp(-$0)) }),
+    ]
+    for (f, exact) in reference {
+        let d = Tensor<Double>(xs).apply(f).scalars, s = Tensor<Float>(xs.map(Float.init)).apply(f).scalars
+        for (i, x) in xs.enumerated() {
+            let want = exact(x)
+            #expect(Swift.abs(d[i] - want) <= 1e-12 * max(1, Swift.abs(want)), "\(f)(\(x)) = \(d[i]), want \(want)")
+            #expect(Swift.abs(Double(s[i]) - want) <= 2e-6 * max(1, Swift.abs(want)), "Float \(f)(\(x)) = \(s[i]), want \(want)")
+        }
+    }
+    #expect(UnaryFunction(activation: "gelu") == .gelu && UnaryFunction(activation: "swish") == nil)
+}
