@@ -15,7 +15,6 @@ build: setup
 
 test: setup
 	$(SWIFT) build $(RELEASE) --product circuits
-	$(SWIFT) build $(RELEASE) --product circuits-mpi
 	# Serial: some tests set the process-wide BLAS thread count or measure peak memory.
 	$(SWIFT) test $(TEST_FLAGS) --no-parallel
 

@@ -14,7 +14,6 @@ let package = Package(
         .executable(name: "circuits", targets: ["circuits"]),
         // Data-parallel training over MPI: a separate library so that users who do not need it never link Open MPI.
         .library(name: "Distributed", targets: ["Distributed"]),
-        .executable(name: "circuits-mpi", targets: ["circuits-mpi"]),
     ],
     targets: [
         .systemLibrary(
@@ -41,7 +40,6 @@ let package = Package(
         .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
         .target(name: "Distributed", dependencies: ["Layers", "CMPI"]),
-        .executableTarget(name: "circuits-mpi", dependencies: ["Distributed", "Datasets", "Layers"]),
         .executableTarget(
             name: "CircuitsBench",
             dependencies: ["Gates", "Tensor", "Layers", "Datasets", "CBLAS"],
@@ -54,7 +52,7 @@ let package = Package(
             exclude: ["Fixtures", "Regressions", "Reference"]
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"], exclude: ["Regressions"]),
-        .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"]),
+        .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Layers", "Datasets"]),
     ]
 )

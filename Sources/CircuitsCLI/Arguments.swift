@@ -9,12 +9,15 @@ public struct OptionSpec: Sendable, Equatable {
     public var help: String
     /// The default, shown in help.
     public var defaultValue: String?
+    /// Accepted but left out of `--help` (measurement and fault-injection options for the tests).
+    public var isHidden: Bool
 
-    public init(_ name: String, value: String? = nil, help: String, default defaultValue: String? = nil) {
+    public init(_ name: String, value: String? = nil, help: String, default defaultValue: String? = nil, hidden: Bool = false) {
         self.name = name
         self.value = value
         self.help = help
         self.defaultValue = defaultValue
+        self.isHidden = hidden
     }
 
     var isFlag: Bool { value == nil }
@@ -106,7 +109,7 @@ public enum ArgumentParser {
                 name = String(name[..<eq])
             }
             guard let spec = options.first(where: { $0.name == name }) else {
-                let suggestion = closest(to: name, among: options.map(\.name)).map { "; did you mean --\($0)?" } ?? ""
+                let suggestion = closest(to: name, among: options.filter { !$0.isHidden }.map(\.name)).map { "; did you mean --\($0)?" } ?? ""
                 throw CLIError.usage("unknown option --\(name) for 'circuits \(command)'\(suggestion)", command: command)
             }
             if spec.isFlag {

@@ -37,6 +37,7 @@ struct DataInput {
             throw CLIError.usage("--\(pathOption) is required", command: args.command)
         }
         if path.hasPrefix("toy:") { return InputData(train: try toy(path, command: args.command), test: nil, format: .csv) }
+        if path.hasPrefix("synthetic:") { return InputData(train: try synthetic(path, command: args.command), test: nil, format: .csv) }
         try requireReadable(path)
         let labels = args.string(labelsOption)
         if let labels { try requireReadable(labels) }
@@ -96,6 +97,16 @@ struct DataInput {
         case "blobs": return ToyDatasets.blobs(count: count, centers: 3, dimension: 2, seed: 1)
         default: return ToyDatasets.guideSixPoints()
         }
+    }
+
+    /// `synthetic:N:D:K`: N examples of K Gaussian clusters in D dimensions (seed 7), the data of the
+    /// data-parallel tests and scaling measurements (`ToyDatasets.clusters`).
+    static func synthetic(_ spec: String, command: String) throws -> Dataset {
+        let p = spec.split(separator: ":").dropFirst().compactMap { Int($0) }
+        guard p.count == 3, p[0] >= 1, p[1] >= 1, p[2] >= 1, p[2] <= 10_000, p[0] <= 100_000_000 / p[1] else {
+            throw CLIError.usage("--data synthetic:N:D:K expects examples, features and classes (positive integers, at most 10⁸ values), got \"\(spec)\"", command: command)
+        }
+        return ToyDatasets.clusters(count: p[0], features: p[1], classes: p[2], seed: 7)
     }
 
     /// Re-indexes `data`'s labels by class name into `classNames` (a test file may list its classes in

@@ -5,7 +5,7 @@ import Tensor
 
 /// A saved model with the preprocessing it was trained behind, as `eval` and `predict` use it.
 struct SavedModel {
-    var file: ModelFile
+    var file: ModelFile<Float>
     var preprocessor: Preprocessor?
     var path: String
 
@@ -13,7 +13,7 @@ struct SavedModel {
     static func load(_ args: ParsedArguments) throws -> SavedModel {
         guard let path = args.string("model") else { throw CLIError.usage("--model is required", command: args.command) }
         try DataInput.requireReadable(path)
-        let file = try ModelFile.read(from: URL(fileURLWithPath: path))
+        let file = try ModelFile<Float>.read(from: URL(fileURLWithPath: path))
         var preprocessor: Preprocessor? = nil
         if let json = file.extra["preprocessing"] {
             do {
@@ -26,7 +26,7 @@ struct SavedModel {
     }
 
     /// Raw features the model expects (before preprocessing).
-    var rawInputs: Int? { preprocessor?.inputDimension ?? file.model.inputs }
+    var rawInputs: Int? { preprocessor?.inputDimension ?? file.model.inputCount }
 
     /// The model's input for raw features `x`.
     func inputs(_ x: Tensor<Float>, file dataFile: String) throws -> Tensor<Float> {

@@ -13,7 +13,7 @@ enum SearchCommand: Command {
             OptionSpec("lr", value: "LIST", help: "learning rates, comma-separated", default: "0.001,0.01"),
             OptionSpec("l2", value: "LIST", help: "L2 penalties", default: "0,0.0001"),
             OptionSpec("batch-size", value: "LIST", help: "batch sizes", default: "64"),
-            OptionSpec("model", value: "LIST", help: "models separated by ';' (linear;mlp:64;mlp:128,64)", default: "mlp:64"),
+            OptionSpec("model", value: "LIST", help: "models separated by ';' (linear;mlp:64;mlp:128,64:gelu)", default: "mlp:64"),
             OptionSpec("epochs", value: "LIST", help: "epoch counts", default: "10"),
             OptionSpec("folds", value: "K", help: "cross-validation folds", default: "5"),
             OptionSpec("random", value: "N", help: "random search with N draws instead of the full grid"),
@@ -40,7 +40,15 @@ enum SearchCommand: Command {
         if let v = try arguments.ints("batch-size") { space.batchSizes = v }
         if let v = try arguments.ints("epochs") { space.epochs = v }
         if let m = arguments.string("model") {
-            space.hiddenWidths = try m.split(separator: ";").map { try TrainOptions.parseModel(String($0).trimmingCharacters(in: .whitespaces), command: name) }
+            let forms = try m.split(separator: ";").map { text -> (hidden: [Int], activation: UnaryFunction) in
+                let grammar = ModelGrammar(text: String(text).trimmingCharacters(in: .whitespaces))
+                guard case let .mlp(hidden, activation) = try grammar.form(command: name) else {
+                    throw CLIError.usage("--model: search varies linear and mlp:W1,W2,…[:ACTIVATION] models, not \"\(grammar.text)\"", command: name)
+                }
+                return (hidden, activation)
+            }
+            space.hiddenWidths = forms.map(\.hidden)
+            space.activations = forms.map(\.activation)
         }
         do { try space.validate() } catch { throw CLIError.usage(oneLine(error), command: name) }
         var base = TrainingConfiguration()

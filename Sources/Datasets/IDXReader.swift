@@ -45,14 +45,20 @@ public enum IDXReader {
         try readFeatures(ByteInput(data: data, name: name))
     }
 
-    static func readFeatures(_ input: ByteInput) throws -> Tensor<Float> {
+    static func readFeatures(_ input: ByteInput) throws -> Tensor<Float> { try readExamples(input).features }
+
+    /// The feature matrix and the shape of one example: `[1, H, W]` for a rank-3 file of images (one
+    /// channel), the trailing dimensions for higher ranks, `[1]` for a rank-1 file.
+    static func readExamples(_ input: ByteInput) throws -> (features: Tensor<Float>, exampleShape: [Int]) {
         let header = try readHeader(input)
         let rows = header.dimensions[0]
-        let columns = try featureWidth(Array(header.dimensions.dropFirst()), name: input.name)
+        let trailing = Array(header.dimensions.dropFirst())
+        let columns = try featureWidth(trailing, name: input.name)
         let features = try readMatrix(from: input, format: header.format, rows: rows, columns: columns,
                                       scaleBytes: true, what: "IDX data")
         try input.expectEnd(what: "the \(header.elementCount) elements the header declares")
-        return features
+        let shape = trailing.count == 2 ? [1] + trailing : (trailing.isEmpty ? [1] : trailing)
+        return (features, shape.contains(0) ? [columns] : shape)
     }
 
     // MARK: Labels
@@ -110,13 +116,13 @@ public enum IDXReader {
             }
             labelsPath = found
         }
-        return try dataset(features: readFeatures(imagesInput), featuresName: images,
+        return try dataset(examples: readExamples(imagesInput), featuresName: images,
                            labels: readLabels(ByteInput(path: labelsPath)), labelsName: labelsPath)
     }
 
     /// Reads images and labels from bytes in memory (each plain or gzip).
     public static func read(imageData: Data, labelData: Data, name: String = "<IDX bytes>") throws -> Dataset {
-        try dataset(features: readFeatures(ByteInput(data: imageData, name: name)), featuresName: name,
+        try dataset(examples: readExamples(ByteInput(data: imageData, name: name)), featuresName: name,
                     labels: readLabels(ByteInput(data: labelData, name: name + " (labels)")), labelsName: name + " (labels)")
     }
 
@@ -167,13 +173,14 @@ public enum IDXReader {
         return url.deletingLastPathComponent().appendingPathComponent(labelsFile).path
     }
 
-    static func dataset(features: Tensor<Float>, featuresName: String, labels: [Int], labelsName: String) throws -> Dataset {
+    static func dataset(examples: (features: Tensor<Float>, exampleShape: [Int]), featuresName: String, labels: [Int], labelsName: String) throws -> Dataset {
+        let features = examples.features
         guard features.shape[0] == labels.count else {
             throw DataError.shapeMismatch(file: labelsName, expected: "\(features.shape[0]) labels, one per example in \(featuresName)",
                                           found: "\(labels.count)")
         }
         let classes = (labels.max() ?? -1) + 1
-        return Dataset(unchecked: features, labels: labels, classNames: (0..<classes).map(String.init))
+        return Dataset(unchecked: features, labels: labels, classNames: (0..<classes).map(String.init), exampleShape: examples.exampleShape)
     }
 
     // MARK: Header

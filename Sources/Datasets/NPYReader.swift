@@ -48,32 +48,39 @@ public enum NPYReader {
     /// Reads features and labels from two files into a data set.
     /// - Throws: `DataError.shapeMismatch` if the counts differ, or any header or data error.
     public static func read(features: String, labels: String) throws -> Dataset {
-        try dataset(readFeatures(path: features), labels: readLabels(path: labels), labelsName: labels, featuresName: features)
+        try dataset(readExamples(ByteInput(path: features)), labels: readLabels(path: labels), labelsName: labels, featuresName: features)
     }
 
     /// Reads features and labels from bytes in memory.
     public static func read(featureData: Data, labelData: Data, name: String = "<NPY bytes>") throws -> Dataset {
-        try dataset(readFeatures(data: featureData, name: name), labels: readLabels(data: labelData, name: name + " (labels)"),
+        try dataset(readExamples(ByteInput(data: featureData, name: name)), labels: readLabels(data: labelData, name: name + " (labels)"),
                     labelsName: name + " (labels)", featuresName: name)
     }
 
-    static func dataset(_ features: Tensor<Float>, labels: [Double], labelsName: String, featuresName: String) throws -> Dataset {
+    static func dataset(_ examples: (features: Tensor<Float>, exampleShape: [Int]), labels: [Double], labelsName: String, featuresName: String) throws -> Dataset {
+        let features = examples.features
         guard features.shape[0] == labels.count else {
             throw DataError.shapeMismatch(file: labelsName, expected: "\(features.shape[0]) labels, one per row of \(featuresName)",
                                           found: "\(labels.count)")
         }
         let encoding = LabelEncoding.numeric(labels)
-        return Dataset(unchecked: features, labels: encoding.indices, classNames: encoding.classNames, targets: encoding.targets)
+        return Dataset(unchecked: features, labels: encoding.indices, classNames: encoding.classNames, targets: encoding.targets,
+                       exampleShape: examples.exampleShape)
     }
 
-    static func readFeatures(_ input: ByteInput) throws -> Tensor<Float> {
+    static func readFeatures(_ input: ByteInput) throws -> Tensor<Float> { try readExamples(input).features }
+
+    /// The feature matrix and the shape of one example: the array's trailing dimensions (`[F]` for a
+    /// matrix, `[H, W]` or `[C, H, W]` for images, `[T, F]` for sequences).
+    static func readExamples(_ input: ByteInput) throws -> (features: Tensor<Float>, exampleShape: [Int]) {
         let header = try readHeader(input)
         let rows = header.shape.first ?? 1
-        let columns = try featureWidth(Array(header.shape.dropFirst()), name: input.name)
+        let trailing = Array(header.shape.dropFirst())
+        let columns = try featureWidth(trailing, name: input.name)
         let features = try readMatrix(from: input, format: header.format, rows: rows, columns: columns,
                                       scaleBytes: false, what: "NPY data")
         try input.expectEnd(what: "the \(header.elementCount) elements of shape \(header.shape)")
-        return features
+        return (features, trailing.isEmpty || trailing.contains(0) ? [columns] : trailing)
     }
 
     static func readLabels(_ input: ByteInput) throws -> [Double] {

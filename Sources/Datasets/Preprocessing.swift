@@ -393,7 +393,10 @@ extension Dataset {
     public func transformed(by transform: some FeatureTransform) throws -> Dataset {
         var copy = self
         copy.features = try transform.transform(features)
-        if transform.outputDimension != featureCount { copy.featureNames = nil }
+        if transform.outputDimension != featureCount {
+            copy.featureNames = nil
+            copy.exampleShape = [transform.outputDimension]   // a projection (PCA) has no geometry left
+        }
         return copy
     }
 }
