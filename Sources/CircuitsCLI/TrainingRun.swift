@@ -186,10 +186,10 @@ final class TrainingRun<Scalar: BLASScalar> {
         fingerprint.add("validation split", "\(options.validationSplit)")
         fingerprint.add("dropout", "\(options.dropout)")
         try parallel.start(fingerprint: fingerprint, data: data.train)
-        if let die = options.diagnostics.dieRank, die == mpi.rank, let synchronizer = trainer.synchronizer as? MPIGradientSynchronizer<Scalar> {
+        if let die = options.diagnostics.dieRank, die == mpi.rank {
             var steps = 0
             let dieStep = options.diagnostics.dieStep, signal = options.diagnostics.dieSignal == "stop" ? SIGSTOP : SIGKILL
-            synchronizer.beforeAllReduce = {
+            parallel.synchronizer.beforeAllReduce = {
                 steps += 1
                 if steps == dieStep { kill(getpid(), signal) }
             }

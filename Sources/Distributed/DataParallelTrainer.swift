@@ -26,6 +26,8 @@ public final class DataParallelTrainer<Scalar: BLASScalar> {
     public let mpi: MPIContext
     /// The fused all-reduce the synchronizer calls; its `statistics` give time and bytes per step.
     public let reducer: GradientAllReducer<Scalar>
+    /// The trainer's synchronizer (its `beforeAllReduce` hook serves fault injection).
+    public let synchronizer: MPIGradientSynchronizer<Scalar>
 
     /// Wires `trainer` for data-parallel training on `mpi`: its synchronizer cuts every global batch
     /// into one part per rank, all-reduces the gradients and sums the epoch metrics. Every layer's
@@ -40,7 +42,8 @@ public final class DataParallelTrainer<Scalar: BLASScalar> {
         self.mpi = mpi
         let reducer = GradientAllReducer(mpi: mpi, parameters: trainer.model.parameters)
         self.reducer = reducer
-        trainer.synchronizer = MPIGradientSynchronizer(mpi: mpi, reducer: reducer)
+        synchronizer = MPIGradientSynchronizer(mpi: mpi, reducer: reducer)
+        trainer.synchronizer = synchronizer
         if mpi.rank > 0 { try Self.reseedGenerators(of: trainer.model, rank: mpi.rank) }
     }
 

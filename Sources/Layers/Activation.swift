@@ -6,22 +6,16 @@ public struct ActivationConfiguration: LayerConfiguration, Equatable {
 
     public init(_ function: UnaryFunction) { self.function = function }
 
-    /// PyTorch's module name for the function ("ReLU", "GELU(tanh)"), as model descriptions show it.
-    public var description: String {
-        switch function {
-        case .relu: return "ReLU"
-        case let .leakyRelu(slope): return "LeakyReLU(\(slope))"
-        case .sigmoid: return "Sigmoid"
-        case .tanh: return "Tanh"
-        case .softplus: return "Softplus"
-        case let .elu(alpha): return "ELU(\(alpha))"
-        case .gelu: return "GELU(tanh)"
-        case .silu: return "SiLU"
-        default: return "Activation(\(function))"
-        }
-    }
+    public var description: String { function.moduleName }
 
     public func outputShape(for input: [Int]) throws -> [Int] { input }
+
+    /// One check per activation of the table, through the layer.
+    public static var gradientChecks: [GradientCheckCase] {
+        UnaryFunction.activations.map { name, f in
+            GradientCheckCase("layer Activation \(name)", inputs: [[3, 4]]) { _, v in try Activation<Double>(f).forward(v[0]) }
+        }
+    }
 
     public func makeLayer<Scalar: BLASScalar>(inputShape: [Int], context: inout LayerBuildContext) throws -> any Layer<Scalar> {
         Activation<Scalar>(function)

@@ -23,6 +23,12 @@ public struct DenseConfiguration: LayerConfiguration, Equatable {
         return [outputs]
     }
 
+    public static var gradientChecks: [GradientCheckCase] {
+        [GradientCheckCase("layer Dense", inputs: [[3, 4]]) { _, v in
+            try Dense<Double>(weight: GradientCatalogue.fixedWeights([4, 5], seed: 99), bias: GradientCatalogue.fixedWeights([5], seed: 98)).forward(v[0])
+        }]
+    }
+
     public func makeLayer<Scalar: BLASScalar>(inputShape: [Int], context: inout LayerBuildContext) throws -> any Layer<Scalar> {
         _ = try outputShape(for: inputShape)
         return try Dense<Scalar>(inputs: inputShape[0], outputs: outputs, bias: bias, initializer: context.initializer, rng: &context.rng)
@@ -71,6 +77,8 @@ public final class Dense<Scalar: BLASScalar>: Layer {
         if let bias { p.append(Parameter(name: "bias", variable: bias, isRegularized: false)) }
         return p
     }
+
+    public var fixedInputShape: [Int]? { [inputs] }
 
     public func outputShape(for input: [Int]) throws -> [Int] {
         guard input == [inputs] else {

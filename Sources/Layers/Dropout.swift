@@ -15,6 +15,14 @@ public struct DropoutConfiguration: LayerConfiguration, Equatable {
         return input
     }
 
+    // A fresh layer with a fixed seed per evaluation: every evaluation draws the same mask.
+    public static var gradientChecks: [GradientCheckCase] {
+        [GradientCheckCase("layer Dropout", inputs: [[3, 4]]) { _, v in try Dropout<Double>(probability: 0.3, seed: 11).forward(v[0]) },
+         GradientCheckCase("layer Dropout (feature maps)", inputs: [[2, 3, 2, 2]]) { _, v in
+             try Dropout<Double>(probability: 0.3, seed: 12).forward(v[0])
+         }]
+    }
+
     public func makeLayer<Scalar: BLASScalar>(inputShape: [Int], context: inout LayerBuildContext) throws -> any Layer<Scalar> {
         try Dropout<Scalar>(probability: probability, seed: context.rng.next())
     }

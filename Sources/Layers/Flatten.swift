@@ -9,6 +9,10 @@ public struct FlattenConfiguration: LayerConfiguration, Equatable {
 
     public func outputShape(for input: [Int]) throws -> [Int] { [input.reduce(1, *)] }
 
+    public static var gradientChecks: [GradientCheckCase] {
+        [GradientCheckCase("layer Flatten", inputs: [[2, 3, 2, 2]]) { _, v in try Flatten<Double>().forward(v[0]) }]
+    }
+
     public func makeLayer<Scalar: BLASScalar>(inputShape: [Int], context: inout LayerBuildContext) throws -> any Layer<Scalar> {
         Flatten<Scalar>()
     }

@@ -54,6 +54,8 @@ public protocol Layer<Scalar>: AnyObject {
     var parameters: [Parameter<Scalar>] { get }
     /// Training mode (dropout active, batch statistics) or evaluation mode.
     var isTraining: Bool { get set }
+    /// The input shape the layer's weights fix (a dense layer's `[in]`), or nil when it takes any.
+    var fixedInputShape: [Int]? { get }
     /// The layer's output shape for a per-example input shape.
     /// - Throws: `LayerError.incompatibleInput` when the layer cannot take that shape.
     func outputShape(for input: [Int]) throws -> [Int]
@@ -67,6 +69,7 @@ public protocol Layer<Scalar>: AnyObject {
 }
 
 extension Layer {
+    public var fixedInputShape: [Int]? { nil }
     public func outputShape(for input: [Int]) throws -> [Int] { try spec.configuration.outputShape(for: input) }
     public var state: LayerState<Scalar> { LayerState() }
     public func restore(_ state: LayerState<Scalar>) throws {

@@ -17,10 +17,13 @@ public protocol LayerConfiguration: Codable, Sendable, CustomStringConvertible {
     func makeLayer<Scalar: BLASScalar>(inputShape: [Int], context: inout LayerBuildContext) throws -> any Layer<Scalar>
     /// A short description for an input shape ("Dense(784→256)"); the default is `description`.
     func summary(input: [Int]) -> String
+    /// The layer's entries in the gradient-check catalogue (run by the tests and `circuits gradcheck`).
+    static var gradientChecks: [GradientCheckCase] { get }
 }
 
 extension LayerConfiguration {
     public func summary(input: [Int]) -> String { description }
+    public static var gradientChecks: [GradientCheckCase] { [] }
 }
 
 /// What building a layer draws on: the generator for initial weights and seeds, and the weight

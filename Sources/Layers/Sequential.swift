@@ -30,14 +30,14 @@ public final class Sequential<Scalar: BLASScalar> {
         self.shapes = shapes
     }
 
-    /// Composes built layers whose first is a dense layer, which fixes the input shape.
+    /// Composes built layers whose first fixes the input shape (a dense layer's weights do).
     /// - Throws: `LayerError` when the first layer does not fix an input shape or the shapes do not chain.
     public convenience init(_ layers: [any Layer<Scalar>]) throws {
-        guard let dense = layers.first as? Dense<Scalar> else {
+        guard let shape = layers.first?.fixedInputShape else {
             throw LayerError.incompatibleInput(layer: layers.first?.spec.description ?? "an empty model", position: 0, input: [],
                                                expected: "a first layer that fixes the input shape; give inputShape")
         }
-        try self.init(layers, inputShape: [dense.inputs])
+        try self.init(layers, inputShape: shape)
     }
 
     /// Builds a model from its architecture: each spec's layer is built for the previous layer's output
