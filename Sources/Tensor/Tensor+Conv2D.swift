@@ -133,14 +133,16 @@ extension Tensor {
     // MARK: im2col and col2im
 
     /// Writes one image's column matrix: row (c·kh + p)·kw + q, column i·Wout + j holds
-    /// x[c, i·sh + p·dh − top, j·sw + q·dw − left], or 0 in the padding.
+    /// x[c, i·sh + p·dh − top, j·sw + q·dw − left], or 0 in the padding. Rows are `rowStride` apart
+    /// (default Hout·Wout; a batch's column matrix [K, N·Hout·Wout] passes N·Hout·Wout).
     @inlinable
-    static func im2col(_ g: Conv2DShape, _ x: UnsafePointer<Scalar>, into col: UnsafeMutablePointer<Scalar>) {
+    package static func im2col(_ g: Conv2DShape, _ x: UnsafePointer<Scalar>, into col: UnsafeMutablePointer<Scalar>,
+                               rowStride: Int? = nil) {
         let (h, w, hout, wout) = (g.height, g.width, g.outputHeight, g.outputWidth)
         let win = g.window
         let (kh, kw) = (win.kernel.height, win.kernel.width)
         let (sh, sw) = (win.stride.height, win.stride.width)
-        let hw = hout * wout
+        let step = rowStride ?? hout * wout
         var row = col
         for c in 0..<g.inputChannels {
             let plane = x + c * h * w
@@ -164,7 +166,7 @@ extension Tensor {
                         }
                         if hi < wout { dst.advanced(by: hi).update(repeating: 0, count: wout - hi) }
                     }
-                    row += hw
+                    row += step
                 }
             }
         }
@@ -173,7 +175,7 @@ extension Tensor {
     /// The adjoint of `im2col`: adds each column entry back onto the input pixel it was read from
     /// (padding entries are dropped), so overlapping windows sum their gradients.
     @inlinable
-    static func col2im(_ g: Conv2DShape, _ col: UnsafePointer<Scalar>, addingInto dx: UnsafeMutablePointer<Scalar>) {
+    package static func col2im(_ g: Conv2DShape, _ col: UnsafePointer<Scalar>, addingInto dx: UnsafeMutablePointer<Scalar>) {
         let (h, w, hout, wout) = (g.height, g.width, g.outputHeight, g.outputWidth)
         let win = g.window
         let (kh, kw) = (win.kernel.height, win.kernel.width)

@@ -1,3 +1,5 @@
+import CKernels
+
 // Spatial pooling of NCHW image batches — max, average and global average — and their backward
 // kernels. Semantics are PyTorch's (`max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d(1)`): output sizes
 // by floor division (`ceil_mode=False`), max pooling pads with −∞ and propagates NaN, average pooling
@@ -72,26 +74,14 @@ extension Tensor {
         let (dh, dw) = (win.dilation.height, win.dilation.width)
         let hw = h * w, ohw = hout * wout
         if g.isPlainHalving {
-            // 2×2 stride 2, no padding: the CNN's pooling. Four loads, three compare-and-selects per
-            // output, and no bounds checks (every window lies inside the image).
-            for plane in 0..<g.planes {
-                let xp = x + plane * hw, yp = y + plane * ohw
-                let ip = indices + 4 * plane * ohw
-                for i in 0..<hout {
-                    let r0 = xp + 2 * i * w, r1 = r0 + w
-                    let base = Int32(2 * i * w)
-                    for j in 0..<wout {
-                        let a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1]
-                        let ja = base + Int32(2 * j)
-                        // `b > a || b.isNaN`: NaN wins, and on ties the earlier pixel stays.
-                        var m = a, k = ja
-                        if b > m || b != b { m = b; k = ja + 1 }
-                        if c > m || c != c { m = c; k = ja + Int32(w) }
-                        if d > m || d != d { m = d; k = ja + Int32(w) + 1 }
-                        yp[i * wout + j] = m
-                        ip.storeBytes(of: k, toByteOffset: 4 * (i * wout + j), as: Int32.self)
-                    }
-                }
+            // The CNN's pooling: a C loop that vectorizes (CKernels/pooling.c).
+            let ip = indices.assumingMemoryBound(to: Int32.self)
+            if Scalar.self == Float.self {
+                circuits_maxpool2x2_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), g.planes, h, w,
+                                        UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), ip)
+            } else {
+                circuits_maxpool2x2_f64(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), g.planes, h, w,
+                                        UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self), ip)
             }
             return
         }
@@ -129,6 +119,17 @@ extension Tensor {
     static func maxPool2DBackward(_ g: Pool2DShape, dy: UnsafePointer<Scalar>, indices: UnsafeRawPointer,
                                   into dx: UnsafeMutablePointer<Scalar>, add: Bool) {
         let hw = g.height * g.width, ohw = g.outputHeight * g.outputWidth
+        if !add && g.isPlainHalving {
+            let ip = indices.assumingMemoryBound(to: Int32.self)
+            if Scalar.self == Float.self {
+                circuits_maxpool2x2_backward_f32(UnsafeRawPointer(dy).assumingMemoryBound(to: Float.self), ip, g.planes, g.height, g.width,
+                                                 UnsafeMutableRawPointer(dx).assumingMemoryBound(to: Float.self))
+            } else {
+                circuits_maxpool2x2_backward_f64(UnsafeRawPointer(dy).assumingMemoryBound(to: Double.self), ip, g.planes, g.height, g.width,
+                                                 UnsafeMutableRawPointer(dx).assumingMemoryBound(to: Double.self))
+            }
+            return
+        }
         if !add { dx.update(repeating: 0, count: g.planes * hw) }
         for plane in 0..<g.planes {
             let dxp = dx + plane * hw, dyp = dy + plane * ohw
