@@ -185,10 +185,7 @@ extension Tensor {
     static func globalAveragePoolForward(_ x: UnsafePointer<Scalar>, planes: Int, planeSize: Int, into y: UnsafeMutablePointer<Scalar>) {
         let scale = 1 / Scalar(planeSize)
         for p in 0..<planes {
-            let xp = x + p * planeSize
-            var s: Scalar = 0
-            for i in 0..<planeSize { s += xp[i] }
-            y[p] = s * scale
+            y[p] = Scalar(rowSum(x + p * planeSize, planeSize)) * scale
         }
     }
 }
