@@ -7,6 +7,7 @@
 #define CIRCUITS_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// One Adam step over n parameters, in place (buffers must not overlap):
 ///   m ← b1·m + (1−b1)·g,  v ← b2·v + (1−b2)·g²,  w ← w − stepSize·m / (√v·rootCorrection + epsilon).
@@ -21,5 +22,15 @@ void circuits_adam_update_f64(double *w, double *m, double *v, const double *g, 
 void circuits_sigmoid_f32(const float *x, float *y, size_t n);
 /// y = tanh(x) elementwise in float, within 2 ulp of the exact value; NaN stays NaN. No overlap.
 void circuits_tanh_f32(const float *x, float *y, size_t n);
+
+/// 2×2 stride-2 max pooling of `planes` planes of h × w (NCHW, N·C planes): y is planes × ⌊h/2⌋ × ⌊w/2⌋,
+/// `indices` the argmax of each window as row·w + column within its plane (ties: the first pixel in
+/// row-major order; a NaN wins). No overlap between buffers.
+void circuits_maxpool2x2_f32(const float *x, size_t planes, size_t h, size_t w, float *y, int32_t *indices);
+void circuits_maxpool2x2_f64(const double *x, size_t planes, size_t h, size_t w, double *y, int32_t *indices);
+/// The backward of circuits_maxpool2x2: dx (planes × h × w) is overwritten with dy at each window's argmax
+/// and 0 everywhere else.
+void circuits_maxpool2x2_backward_f32(const float *dy, const int32_t *indices, size_t planes, size_t h, size_t w, float *dx);
+void circuits_maxpool2x2_backward_f64(const double *dy, const int32_t *indices, size_t planes, size_t h, size_t w, double *dx);
 
 #endif
