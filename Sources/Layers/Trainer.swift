@@ -152,6 +152,9 @@ public final class Trainer<Scalar: BLASScalar> {
         let parameters = model.parameters
         tape.reset()
         for p in parameters { p.variable.zeroGrad() }
+        // Gradients that go straight to the optimizer (nothing clips or exchanges them in between) may
+        // land in its state directly: momentum's velocity is updated by the backward's own GEMMs.
+        let fused = synchronizer == nil && configuration.clipNorm == nil && x.rows > 0 ? try optimizer.prepareGradients(parameters) : false
         if x.rows == 0, let synchronizer {
             return try emptyStep(parameters, optimizer, synchronizer, epoch: epoch, step: step)
         }
@@ -165,6 +168,7 @@ public final class Trainer<Scalar: BLASScalar> {
             throw TrainingError.nonFinite(what: "loss", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
         }
         try tape.backward(l)
+        if fused { for p in parameters { p.variable.settlePrimedGradient() } }
         configuration.regularization.addGradients(parameters)
         try gradientHook?(parameters)
         if let synchronizer {
