@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Word2Vec", targets: ["Word2Vec"]),
         .executable(name: "circuits", targets: ["circuits"]),
         // Data-parallel training over MPI: a separate library so that users who do not need it never link Open MPI.
         .library(name: "Distributed", targets: ["Distributed"]),
@@ -38,7 +39,9 @@ let package = Package(
         .target(name: "CKernels"),
         .target(name: "Layers", dependencies: ["Tensor", "CKernels"]),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
-        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed"]),
+        // Word vectors (chapter 4): its own optimiser over plain loops, so it needs no Tensor.
+        .target(name: "Word2Vec"),
+        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed", "Word2Vec"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
         .target(name: "Distributed", dependencies: ["Layers", "CMPI"]),
         .executableTarget(name: "circuits-mpi", dependencies: ["Distributed", "Datasets", "Layers"]),
@@ -56,5 +59,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"], exclude: ["Regressions"]),
         .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Layers", "Datasets"]),
+        .testTarget(name: "Word2VecTests", dependencies: ["Word2Vec"]),
     ]
 )
