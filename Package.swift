@@ -39,8 +39,8 @@ let package = Package(
         .target(name: "CKernels"),
         .target(name: "Layers", dependencies: ["Tensor", "CKernels"]),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
-        // Word vectors (chapter 4): its own optimiser over plain loops, so it needs no Tensor.
-        .target(name: "Word2Vec"),
+        // Word vectors (chapter 4): its own optimiser; its inner loop is a CKernels routine (AVX-512/AVX2 chosen at run time).
+        .target(name: "Word2Vec", dependencies: ["CKernels"]),
         .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed", "Word2Vec"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
         .target(name: "Distributed", dependencies: ["Layers", "CMPI"]),

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Synchronization
 
@@ -117,6 +118,10 @@ final class TrainingState: @unchecked Sendable {
     let totalWords: Int
     let tokensPerIteration: Int
     let startingAlpha: Double
+    /// The inner-loop kernel: `circuits_w2v_kernel()`'s choice for this CPU (2 AVX-512, 1 AVX2+FMA,
+    /// 0 portable C), or -1 for the Swift reference kernels. `CIRCUITS_W2V_KERNEL=swift|portable|avx2|avx512`
+    /// forces one (to measure them against each other; a level the CPU lacks falls back to its best).
+    let kernel: Int32
     let wordsProcessed = Atomic<Int>(0)
     let stop = Atomic<Bool>(false)
 
@@ -164,6 +169,13 @@ final class TrainingState: @unchecked Sendable {
         tokensPerIteration = tokenCount
         totalWords = tokenCount * c.iterations
         startingAlpha = c.startingAlpha
+        let best = circuits_w2v_kernel()
+        switch ProcessInfo.processInfo.environment["CIRCUITS_W2V_KERNEL"] {
+        case "swift": kernel = -1
+        case "portable": kernel = 0
+        case "avx2": kernel = min(best, 1)
+        default: kernel = best
+        }
     }
 
     /// The learning rate after `words` tokens: linear from alpha to alpha·1e-4 (`word2vec.c`'s schedule).
@@ -294,15 +306,13 @@ final class Worker: @unchecked Sendable {
     @inline(__always)
     private func outputLayers(input: UnsafeMutablePointer<Float>, word: Int, alpha: Float, sigmoid: UnsafePointer<Float>,
                               noise: UnsafePointer<NoiseDistribution.Entry>, noiseCount: Int) {
-        let stride = state.stride
         if let syn1 = state.syn1, let codes = state.codes, let points = state.points, let offsets = state.offsets {
             let from = offsets[word], to = offsets[word + 1]
             for d in from..<to {
                 targets[d - from] = points[d]
                 labels[d - from] = 1 - Float(codes[d])
             }
-            VectorKernels.update(input: input, neu1e: neu1e, rows: syn1, targets: targets, labels: labels, count: to - from,
-                                 alpha: alpha, stride: stride, sigmoid: sigmoid, skipOutside: true)
+            update(input: input, rows: syn1, count: to - from, alpha: alpha, sigmoid: sigmoid, skipOutside: true)
         }
         if let syn1neg = state.syn1neg {
             targets[0] = Int32(truncatingIfNeeded: word)
@@ -318,8 +328,18 @@ final class Worker: @unchecked Sendable {
                 labels[count] = 0
                 count += 1
             }
-            VectorKernels.update(input: input, neu1e: neu1e, rows: syn1neg, targets: targets, labels: labels, count: count,
-                                 alpha: alpha, stride: stride, sigmoid: sigmoid, skipOutside: false)
+            update(input: input, rows: syn1neg, count: count, alpha: alpha, sigmoid: sigmoid, skipOutside: false)
+        }
+    }
+
+    @inline(__always)
+    private func update(input: UnsafeMutablePointer<Float>, rows: UnsafeMutablePointer<Float>, count: Int, alpha: Float,
+                        sigmoid: UnsafePointer<Float>, skipOutside: Bool) {
+        if state.kernel >= 0 {
+            circuits_w2v_update(state.kernel, input, neu1e, rows, targets, labels, count, alpha, state.stride, sigmoid, skipOutside ? 1 : 0)
+        } else {
+            VectorKernels.update(input: input, neu1e: neu1e, rows: rows, targets: targets, labels: labels, count: count,
+                                 alpha: alpha, stride: state.stride, sigmoid: sigmoid, skipOutside: skipOutside)
         }
     }
 }

@@ -7,6 +7,7 @@
 #define CIRCUITS_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// One Adam step over n parameters, in place (buffers must not overlap):
 ///   m ← b1·m + (1−b1)·g,  v ← b2·v + (1−b2)·g²,  w ← w − stepSize·m / (√v·rootCorrection + epsilon).
@@ -21,5 +22,14 @@ void circuits_adam_update_f64(double *w, double *m, double *v, const double *g, 
 void circuits_sigmoid_f32(const float *x, float *y, size_t n);
 /// y = tanh(x) elementwise in float, within 2 ulp of the exact value; NaN stays NaN. No overlap.
 void circuits_tanh_f32(const float *x, float *y, size_t n);
+
+/// word2vec's inner loop (Sources/CKernels/word2vec.c): one input vector against `count` rows of `rows`
+/// (row i at rows + targets[i]·stride) with labels 0/1; accumulates the input's step into neu1e and
+/// updates the rows in place. `stride` is a multiple of 16 (rows zero-padded). `kernel` is what
+/// circuits_w2v_kernel() returned: 2 AVX-512, 1 AVX2+FMA, 0 portable (any value may be forced, lower only).
+int circuits_w2v_kernel(void);
+void circuits_w2v_update(int kernel, const float *input, float *neu1e, float *rows, const int32_t *targets,
+                         const float *labels, size_t count, float alpha, size_t stride, const float *sigmoid,
+                         int skip_outside);
 
 #endif
