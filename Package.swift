@@ -59,6 +59,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"], exclude: ["Regressions"]),
         .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Layers", "Datasets"]),
-        .testTarget(name: "Word2VecTests", dependencies: ["Word2Vec"]),
+        .testTarget(name: "Word2VecTests", dependencies: ["Word2Vec", "CKernels"]),
     ]
 )
