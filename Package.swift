@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "circuits-mpi", dependencies: ["Distributed", "Datasets", "Layers"]),
         .executableTarget(
             name: "CircuitsBench",
-            dependencies: ["Gates", "Tensor", "Layers", "Datasets", "CBLAS"],
+            dependencies: ["Gates", "Tensor", "Layers", "Datasets", "CBLAS", "Word2Vec"],
             path: "Benchmarks/CircuitsBench"
         ),
         .testTarget(name: "GatesTests", dependencies: ["Gates"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Word2Vec
 
 // word2vec (issue 16): `circuits word2vec train` against the original word2vec.c and gensim on the same
 // corpus and settings — skip-gram and CBOW, negative sampling 5, window 5, size 100, sample 1e-3,
@@ -96,8 +97,68 @@ func word2vecSuite(_ context: BenchContext) throws -> [BenchFigure] {
         if !c.cbow { f.requireRatio(atLeast: word2vecTarget, String(format: "≥ %.1f× %@", word2vecTarget, c.peer)) }
         figures.append(f)
     }
+    figures += try formatCheck(context, runner, circuits: circuits, vectors: out)
     try? FileManager.default.removeItem(atPath: out)
     return figures
+}
+
+/// gensim reads our files: `KeyedVectors.load_word2vec_format` on the binary vectors of the last run and
+/// on the same vectors in text format must give exactly the vectors we read back; and gensim's own
+/// evaluation of that file is set beside `circuits word2vec eval`'s (the same questions over the 30,000
+/// most frequent words, and WordSim-353).
+private func formatCheck(_ context: BenchContext, _ runner: PeerRunner, circuits: String, vectors binary: String) throws -> [BenchFigure] {
+    let report = context.report
+    guard FileManager.default.fileExists(atPath: binary) else { return [] }
+    let ours = try WordVectors.read(from: URL(fileURLWithPath: binary))
+    let text = binary + ".txt"
+    try ours.write(to: URL(fileURLWithPath: text), format: .text)
+    defer { try? FileManager.default.removeItem(atPath: text) }
+    var figures: [BenchFigure] = []
+    for (path, isBinary) in [(binary, true), (text, false)] {
+        var args = ["--vectors", path, "--binary", isBinary ? "1" : "0", "--words", "the,of,king,queen,computer"]
+        if isBinary { args.append("--evaluate") }
+        guard let record = runner.run("word2vec_load_check.py", args, timeout: 900)?.first else { continue }
+        let sample = record.fields["sample"] as? [String: [NSNumber]] ?? [:]
+        var identical = 0
+        for (word, values) in sample {
+            let mine = try ours.vector(word)
+            if values.count == mine.count && zip(values, mine).allSatisfy({ $0.floatValue.bitPattern == $1.bitPattern }) { identical += 1 }
+        }
+        let words = record.int("words") ?? -1
+        report.say("  gensim \(record.version ?? "?") load_word2vec_format(\(isBinary ? "binary" : "text")): \(words) words (ours \(ours.count)), "
+                   + "first '\(record.fields["first_word"] ?? "?")'; \(identical) of \(sample.count) sample vectors bit-identical")
+        if words != ours.count || identical != sample.count || sample.isEmpty {
+            throw BenchError("gensim read our \(isBinary ? "binary" : "text") file differently")
+        }
+        guard isBinary, let gensimAccuracy = record.double("analogy_accuracy"), let gensimRho = record.double("spearman") else { continue }
+        guard let eval = runCapturing(circuits, ["word2vec", "eval", "--vectors", binary, "--analogies", gensimData(context, "questions-words.txt"),
+                                                 "--similarity", gensimData(context, "wordsim353.tsv"), "--json"], timeout: 600),
+              eval.status == 0, let line = eval.stdout.split(separator: "\n").last,
+              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let accuracy = (object["analogyAccuracy"] as? NSNumber)?.doubleValue, let rho = (object["spearman"] as? NSNumber)?.doubleValue else {
+            report.say("  (circuits word2vec eval failed on \(binary))")
+            continue
+        }
+        report.say(String(format: "  evaluation of the same file: analogies %.2f%% ours / %.2f%% gensim, WordSim-353 ρ %.4f ours / %.4f gensim",
+                          accuracy * 100, gensimAccuracy * 100, rho, gensimRho))
+        figures.append(BenchFigure(suite: "word2vec", name: "word2vec eval analogies (same file)", value: accuracy * 100, unit: "%",
+                                   baseline: gensimAccuracy * 100, baselineName: "gensim evaluate_word_analogies",
+                                   ratio: gensimAccuracy > 0 ? accuracy / gensimAccuracy : nil,
+                                   note: String(format: "WordSim-353 ρ %.4f ours / %.4f gensim; 30,000 most frequent words", rho, gensimRho)))
+    }
+    return figures
+}
+
+/// A file of gensim's test data in the peer venv (questions-words.txt, wordsim353.tsv).
+private func gensimData(_ context: BenchContext, _ name: String) -> String {
+    let lib = (context.repoRoot ?? ".") + "/.build/peers-venv/lib"
+    let versions = (try? FileManager.default.contentsOfDirectory(atPath: lib))?.filter { $0.hasPrefix("python") }.sorted() ?? []
+    return lib + "/" + (versions.last ?? "python3") + "/site-packages/gensim/test/test_data/" + name
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// 412345 → "412k" for the notes.
