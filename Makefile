@@ -5,7 +5,7 @@ RELEASE := -c release
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
 APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist libopenmpi-dev openmpi-bin
 
-.PHONY: setup build test run bench bench-peers docs fuzz report-check setup-mpi clean
+.PHONY: setup build test run bench bench-peers docs fuzz report-check setup-mpi clean word2vec-corpus bench-word2vec
 
 setup:
 	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
@@ -28,6 +28,19 @@ bench: setup
 
 bench-peers: setup
 	bash scripts/bench-peers-setup.sh
+
+# word2vec (issue 16): the corpus from Debian packages, then speed against word2vec.c and gensim and
+# quality against word2vec.c (about 25 minutes of exclusive CPU on 2 cores).
+word2vec-corpus:
+	bash scripts/word2vec-corpus.sh
+
+bench-word2vec: setup word2vec-corpus
+	bash scripts/bench-peers-setup.sh
+	bash scripts/word2vec-c-setup.sh
+	$(SWIFT) build $(RELEASE) --product circuits
+	$(SWIFT) build $(RELEASE) --product CircuitsBench
+	.build/release/CircuitsBench --suite word2vec
+	python3 scripts/word2vec_quality.py --runs 3
 
 docs: setup
 	bash scripts/docs.sh

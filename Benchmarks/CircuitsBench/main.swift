@@ -45,6 +45,8 @@ for suite in options.suites {
             report.add(try vectorizedGatesSuite(context))
         case .peers: report.add(try peersSuite(context))
         case .conv: report.add(try convSuite(context))
+        case .word2vec: report.add(try word2vecSuite(context))
+        case .tsne: report.add(try tsneSuite(context))
         }
     } catch {
         // One suite's error (a shape the library rejects, say) should not hide the other suites' figures.
