@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := -c release
 # Tests run in release with testability on: the numeric tests are slow in debug builds.
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
-APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist libopenmpi-dev openmpi-bin
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist libopenmpi-dev openmpi-bin libfftw3-dev
 
 .PHONY: setup build test run bench bench-peers docs fuzz report-check setup-mpi clean
 

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "TSNE", targets: ["TSNE"]),
         .executable(name: "circuits", targets: ["circuits"]),
         // Data-parallel training over MPI: a separate library so that users who do not need it never link Open MPI.
         .library(name: "Distributed", targets: ["Distributed"]),
@@ -27,6 +28,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
+            name: "CFFTW",
+            pkgConfig: "fftw3f",
+            providers: [.apt(["libfftw3-dev"])]
+        ),
+        .systemLibrary(
             name: "CMPI",
             path: "Sources/CMPI",
             pkgConfig: "ompi-c",
@@ -38,7 +44,9 @@ let package = Package(
         .target(name: "CKernels"),
         .target(name: "Layers", dependencies: ["Tensor", "CKernels"]),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
-        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed"]),
+        // t-SNE embeddings (exact, Barnes-Hut, FFT-interpolated): BLAS for the neighbour search and PCA, FFTW for the grid.
+        .target(name: "TSNE", dependencies: ["Tensor", "CFFTW"]),
+        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed", "TSNE"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
         .target(name: "Distributed", dependencies: ["Layers", "CMPI"]),
         .executableTarget(name: "circuits-mpi", dependencies: ["Distributed", "Datasets", "Layers"]),
@@ -55,6 +63,7 @@ let package = Package(
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"], exclude: ["Regressions"]),
         .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"]),
+        .testTarget(name: "TSNETests", dependencies: ["TSNE", "Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Layers", "Datasets"]),
     ]
 )
