@@ -15,9 +15,9 @@ import Foundation
 ///   rep_i = (x_i·φ₁ − φ_x, y_i·φ₁ − φ_y),   Σ_j K_ij = (1 + ‖y_i‖²)·φ₁ − 2·(x_i·φ_x + y_i·φ_y) + φ_{‖y‖²}
 ///
 /// (K = K²·(1 + d²) expands into the four charges), and Z is that sum over i less the N self terms.
-/// B = max(`minimumIntervals`, ⌈range · `intervalsPerUnit`⌉), rounded up so that 2pB has only the
-/// factors 2, 3, 5 and 7 (FFTW's fast sizes); defaults as in FIt-SNE and openTSNE (50 boxes at least,
-/// one per unit of embedding length). Cost per iteration: O(N) for the spreading and interpolation,
+/// B = max(`minimumIntervals`, ⌈range · `intervalsPerUnit`⌉) as in FIt-SNE and openTSNE (50 boxes at
+/// least, one per unit of embedding length); the transforms' side is the first fast FFT size ≥ 2pB
+/// (the linear convolution of pB nodes needs 2pB − 1), the rest zero padding. Cost per iteration: O(N) for the spreading and interpolation,
 /// O(B² log B) for the FFTs, independent of N. The four channels run in parallel, one thread each.
 public final class FFTRepulsion: RepulsionMethod {
     public let interpolationPoints: Int
@@ -26,6 +26,7 @@ public final class FFTRepulsion: RepulsionMethod {
 
     private var side = 0                  // FFT side M = 2·p·B
     private var realBuffers: [UnsafeMutablePointer<Float>] = []       // kernel + 4 channels, M × M
+    private var outputs: [UnsafeMutablePointer<Float>] = []           // 4 channels' potentials, M × M
     private var spectra: [UnsafeMutablePointer<fftwf_complex>] = []   // M × (M/2 + 1)
     private var forward: OpaquePointer? = nil
     private var inverse: OpaquePointer? = nil
@@ -62,21 +63,23 @@ public final class FFTRepulsion: RepulsionMethod {
         if let forward { fftwf_destroy_plan(forward) }
         if let inverse { fftwf_destroy_plan(inverse) }
         forward = nil; inverse = nil
-        for b in realBuffers { fftwf_free(b) }
+        for b in realBuffers + outputs { fftwf_free(b) }
         for s in spectra { fftwf_free(s) }
-        realBuffers = []; spectra = []
+        realBuffers = []; spectra = []; outputs = []
         side = 0
     }
 
-    /// The smallest B ≥ `b` for which 2·p·B factors into 2, 3, 5 and 7.
-    static func smoothBoxCount(atLeast b: Int, points p: Int) -> Int {
-        var candidate = max(1, b)
-        while true {
-            var m = 2 * p * candidate
-            for f in [2, 3, 5, 7] { while m % f == 0 { m /= f } }
-            if m == 1 { return candidate }
-            candidate += 1
+    /// The smallest FFT side ≥ `m` of the form 2^a·{1, 3, 5, 9, 15, 25}: sizes FFTW's estimated plans
+    /// transform at 4–7 ns per point here (a side such as 1260 or 1680 costs 9–12), so a little more
+    /// zero padding pays for itself.
+    static func fastSide(atLeast m: Int) -> Int {
+        var best = Int.max
+        for odd in [1, 3, 5, 9, 15, 25] {
+            var size = odd
+            while size < m { size *= 2 }
+            best = min(best, size)
         }
+        return best
     }
 
     /// Allocates buffers and plans for side `m` (only when the grid grows or shrinks).
@@ -85,16 +88,20 @@ public final class FFTRepulsion: RepulsionMethod {
         release()
         side = m
         let realCount = m * m, complexCount = m * (m / 2 + 1)
-        for _ in 0...Self.channels {
-            realBuffers.append(fftwf_alloc_real(realCount))
+        for c in 0...Self.channels {
+            // Zeroed once: the spreading writes only the nodes' corner, the padding stays zero.
+            let buffer = fftwf_alloc_real(realCount)!
+            buffer.update(repeating: 0, count: realCount)
+            realBuffers.append(buffer)
             spectra.append(fftwf_alloc_complex(complexCount))
+            if c > 0 { outputs.append(fftwf_alloc_real(realCount)) }
         }
         // The planner is not thread-safe; plans are made here, serially, and then executed on every
         // channel's buffers (new-array execution: all buffers come from fftwf_alloc, same alignment).
         Self.plannerLock.lock()
         defer { Self.plannerLock.unlock() }
         forward = fftwf_plan_dft_r2c_2d(Int32(m), Int32(m), realBuffers[0], spectra[0], Self.estimate)
-        inverse = fftwf_plan_dft_c2r_2d(Int32(m), Int32(m), spectra[1], realBuffers[1], Self.estimate)
+        inverse = fftwf_plan_dft_c2r_2d(Int32(m), Int32(m), spectra[1], outputs[0], Self.estimate)
     }
 
     public func repulsion(positions y: UnsafePointer<Double>, count n: Int, forces: UnsafeMutablePointer<Double>, threads: Int) -> Double {
@@ -102,9 +109,9 @@ public final class FFTRepulsion: RepulsionMethod {
         var lo = Double.infinity, hi = -Double.infinity
         for e in 0..<(2 * n) { lo = min(lo, y[e]); hi = max(hi, y[e]) }
         let range = max(hi - lo, 1e-12)
-        let boxCount = Self.smoothBoxCount(atLeast: max(minimumIntervals, Int((range * intervalsPerUnit).rounded(.up))), points: p)
+        let boxCount = max(minimumIntervals, Int((range * intervalsPerUnit).rounded(.up)))
         let nodes = p * boxCount
-        let m = 2 * nodes
+        let m = Self.fastSide(atLeast: 2 * nodes)
         prepare(side: m)
         let boxWidth = range / Double(boxCount)
         let spacing = boxWidth / Double(p)
@@ -141,15 +148,18 @@ public final class FFTRepulsion: RepulsionMethod {
                                 }
                             }
                         }
-                        // 2. The kernel K² on the node offsets, wrapped circularly; its transform.
-                        parallelChunks(m, threads: threads) { _, rows in
+                        // 2. The kernel K² on the node offsets −(pB − 1)…(pB − 1), wrapped circularly (offsets
+                        // beyond are never needed and stay 0); one quadrant computed, mirrored to the others.
+                        parallelChunks(nodes, threads: threads) { _, rows in
                             for a in rows {
-                                let da = a < nodes ? a : a - m
-                                for b in 0..<m {
-                                    let db = b < nodes ? b : b - m
-                                    let d2 = spacing * spacing * Double(da * da + db * db)
+                                let mirrorA = a == 0 ? 0 : m - a
+                                for b in 0..<nodes {
+                                    let d2 = spacing * spacing * Double(a * a + b * b)
                                     let k = 1 / (1 + d2)
-                                    kernel[a * m + b] = (a == nodes || b == nodes) ? 0 : Float(k * k)
+                                    let v = Float(k * k)
+                                    let mirrorB = b == 0 ? 0 : m - b
+                                    kernel[a * m + b] = v; kernel[a * m + mirrorB] = v
+                                    kernel[mirrorA * m + b] = v; kernel[mirrorA * m + mirrorB] = v
                                 }
                             }
                         }
@@ -159,10 +169,11 @@ public final class FFTRepulsion: RepulsionMethod {
                         // 3. Per channel: spread, transform, multiply, transform back, interpolate.
                         let workers = min(max(1, threads), Self.channels)
                         let channelBuffers = Array(realBuffers[1...]), channelSpectra = Array(spectra[1...])
+                        let channelOutputs = outputs
                         parallelChunks(Self.channels, threads: workers) { _, channels in
                             for c in channels {
-                                let grid = channelBuffers[c]
-                                grid.update(repeating: 0, count: m * m)
+                                let grid = channelBuffers[c], potential = channelOutputs[c]
+                                for a in 0..<nodes { (grid + a * m).update(repeating: 0, count: nodes) }
                                 for i in 0..<n {
                                     let charge: Double
                                     switch c {
@@ -187,13 +198,13 @@ public final class FFTRepulsion: RepulsionMethod {
                                     s[2 * e] = ar * kr - ai * ki
                                     s[2 * e + 1] = ar * ki + ai * kr
                                 }
-                                fftwf_execute_dft_c2r(inverse, channelSpectra[c], grid)
+                                fftwf_execute_dft_c2r(inverse, channelSpectra[c], potential)
                                 for i in 0..<n {
                                     let row0 = Int(box[2 * i]) * p, col0 = Int(box[2 * i + 1]) * p
                                     let wx = weight + 2 * i * p, wy = weight + (2 * i + 1) * p
                                     var v = 0.0
                                     for a in 0..<p {
-                                        let line = grid + (row0 + a) * m + col0
+                                        let line = potential + (row0 + a) * m + col0
                                         var r = 0.0
                                         for b in 0..<p { r += wy[b] * Double(line[b]) }
                                         v += wx[a] * r

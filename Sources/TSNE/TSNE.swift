@@ -263,6 +263,7 @@ public enum TSNE {
                         z = repulsion.repulsion(positions: yp.baseAddress!, count: n, forces: rp.baseAddress!, threads: c.threads)
                         logTerm = AttractiveForces.compute(p, positions: yp.baseAddress!, forces: ap.baseAddress!,
                                                            threads: c.threads, logTerm: report)
+
                     }
                 }
             }
