@@ -5,7 +5,7 @@ RELEASE := -c release
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
 APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist libopenmpi-dev openmpi-bin libfftw3-dev
 
-.PHONY: setup build test run bench bench-peers docs fuzz report-check setup-mpi clean
+.PHONY: setup build test run bench bench-peers bench-tsne docs fuzz report-check tsne-check setup-mpi clean
 
 setup:
 	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
@@ -30,6 +30,12 @@ bench: setup
 bench-peers: setup
 	bash scripts/bench-peers-setup.sh
 
+# t-SNE against scikit-learn and openTSNE on Fashion-MNIST (10k and 70k points): about 25 minutes.
+bench-tsne: setup bench-peers
+	$(SWIFT) build $(RELEASE) --product circuits
+	$(SWIFT) build $(RELEASE) --product CircuitsBench
+	.build/release/CircuitsBench --suite tsne --threads 2
+
 docs: setup
 	bash scripts/docs.sh
 
@@ -38,6 +44,9 @@ fuzz: setup
 
 report-check: setup
 	bash scripts/report-check.sh
+
+tsne-check: setup
+	bash scripts/tsne-check.sh
 
 setup-mpi:
 	@bash scripts/apt-ensure.sh libopenmpi-dev openmpi-bin

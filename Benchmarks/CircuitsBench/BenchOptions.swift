@@ -1,15 +1,19 @@
 import Foundation
 
 /// The suites, in the order `--suite all` runs them: gemm first, because it measures the per-core peak
-/// that the mlp figures are expressed against.
+/// that the mlp figures are expressed against. `tsne` (t-SNE against scikit-learn and openTSNE, many
+/// minutes) runs only when named.
 enum Suite: String, CaseIterable {
-    case gemm, elementwise, mlp, gates, peers
+    case gemm, elementwise, mlp, gates, peers, tsne
+
+    /// What `--suite all` (and no `--suite`) runs.
+    static let standard: [Suite] = [.gemm, .elementwise, .mlp, .gates, .peers]
 }
 
 /// The command line: `CircuitsBench [--suite gemm|elementwise|gates|mlp|peers|all] [--threads N]
 /// [--quick] [--json]`. `circuits bench` execs this binary with the same arguments.
 struct BenchOptions {
-    var suites: [Suite] = Suite.allCases
+    var suites: [Suite] = Suite.standard
     /// BLAS thread counts the thread-dependent figures are taken at. Default 1 and 2: the issue's targets
     /// are stated at both; `--threads N` pins one.
     var threads: [Int] = [1, 2]
@@ -17,8 +21,8 @@ struct BenchOptions {
     var json = false
 
     static let usage = """
-        usage: CircuitsBench [--suite gemm|elementwise|gates|mlp|peers|all] [--threads N] [--quick] [--json]
-          --suite S    one suite, a comma-separated list, or all (default all)
+        usage: CircuitsBench [--suite gemm|elementwise|gates|mlp|peers|tsne|all] [--threads N] [--quick] [--json]
+          --suite S    one suite, a comma-separated list, or all (default all; tsne only when named)
           --threads N  BLAS threads for the gemm, mlp and peers figures (default: 1 and 2)
           --quick      fewer repetitions and smaller subsets: the whole run in about a minute
           --json       one JSON object per figure on stdout (human text goes to stderr)
@@ -43,11 +47,11 @@ struct BenchOptions {
             switch parts[0] {
             case "--suite":
                 let text = try value(of: "--suite")
-                if text == "all" { options.suites = Suite.allCases; continue }
+                if text == "all" { options.suites = Suite.standard; continue }
                 var chosen: [Suite] = []
                 for name in text.split(separator: ",") {
                     guard let suite = Suite(rawValue: String(name)) else {
-                        throw UsageError(description: "unknown suite '\(name)' (expected gemm, elementwise, gates, mlp, peers or all)")
+                        throw UsageError(description: "unknown suite '\(name)' (expected gemm, elementwise, gates, mlp, peers, tsne or all)")
                     }
                     chosen.append(suite)
                 }

@@ -21,7 +21,7 @@ enum TSNECommand: Command {
             OptionSpec("early-exaggeration", value: "X", help: "exaggeration of P in the early phase", default: "12"),
             OptionSpec("exaggeration", value: "X", help: "exaggeration after the early phase (> 1 tightens clusters)", default: "1"),
             OptionSpec("learning-rate", value: "auto|X", help: "step size; auto is N / exaggeration (openTSNE's convention)", default: "auto"),
-            OptionSpec("method", value: "M", help: "auto|exact|barnes-hut|fft; auto: exact below 1000 points, else fft", default: "auto"),
+            OptionSpec("method", value: "M", help: "auto|exact|barnes-hut|fft; auto: exact below 1000 points, barnes-hut below 15000, else fft", default: "auto"),
             OptionSpec("theta", value: "X", help: "Barnes-Hut opening angle in [0, 1)", default: "0.5"),
             OptionSpec("pca", value: "K", help: "project onto K principal components first when there are more features; 0: never", default: "50"),
             OptionSpec("init", value: "I", help: "pca|random: starting positions (scaled to std 1e-4)", default: "pca"),
@@ -114,9 +114,7 @@ enum TSNECommand: Command {
             timings.append((name, Double(now - clock) / 1e9))
             clock = now
         }
-        let loaded = try DataInput.load(arguments)
-        var data = loaded.train
-        if let test = loaded.test { data = try concatenate(data, test, file: dataName) }
+        var data = try loadData(arguments, path: dataName)
         if let limit = s.limit, limit < data.count { data = try data.subset(Array(0..<limit)) }
         guard data.count > 0 else { throw CLIError.failure("\(dataName): no examples") }
         if let names = s.classNames {
@@ -193,6 +191,22 @@ enum TSNECommand: Command {
              + String(format: "; total %.1fs", total)
              + (s.out.map { "; wrote \($0)" } ?? "") + (s.plot.map { "; plot \($0)" } ?? ""))
         return .success
+    }
+
+    /// The data through `train`'s readers, a source's test set appended after its training set; an NPY
+    /// file without a labels file is read unlabelled (t-SNE needs no labels: say, activations from numpy).
+    static func loadData(_ arguments: ParsedArguments, path: String) throws -> Dataset {
+        let isNPY = (try? arguments.choice("format", DataInput.formats)) == "npy"
+            || ((arguments.string("format") ?? "auto") == "auto" && (path.hasSuffix(".npy") || path.hasSuffix(".npy.gz")))
+        let loaded: InputData
+        do {
+            loaded = try DataInput.load(arguments)
+        } catch DataError.fileNotFound(_) where isNPY && arguments.string("labels") == nil && FileManager.default.fileExists(atPath: path) {
+            // The features are there; only the labels file the reader looked for is not.
+            return try Dataset(features: try NPYReader.readFeatures(path: path), labels: [], classNames: [])
+        }
+        guard let test = loaded.test else { return loaded.train }
+        return try concatenate(loaded.train, test, file: path)
     }
 
     /// The first NaN or infinite feature, if any.
