@@ -139,8 +139,7 @@ enum TSNECommand: Command {
         if s.pca > 0 && features.shape[1] > s.pca && features.shape[0] >= 2 {
             let pca = try PrincipalComponents(fitting: features, components: s.pca, threads: s.configuration.threads)
             features = try pca.transform(features, threads: s.configuration.threads)
-            let kept = pca.variances.reduce(0, +)
-            pcaNote = " → PCA \(s.pca)" + (kept > 0 ? "" : "")
+            pcaNote = " → PCA \(s.pca)"
             lap("pca")
         }
         let method = s.configuration.method ?? TSNE.defaultMethod(count: data.count)

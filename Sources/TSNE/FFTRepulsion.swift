@@ -36,15 +36,16 @@ public final class FFTRepulsion: RepulsionMethod {
 
     private static let estimate: UInt32 = 1 << 6   // FFTW_ESTIMATE: no timing runs, plans in microseconds
     private static let channels = 4
+    static let maximumBoxes = 1024
 
-    /// - Throws: `TSNEError.invalidArgument` for fewer than 2 or more than 8 interpolation points, fewer
-    ///   than 1 interval, or a non-positive `intervalsPerUnit`.
+    /// - Throws: `TSNEError.invalidArgument` for fewer than 2 or more than 8 interpolation points, a
+    ///   minimum interval count outside 1...1024, or a non-positive `intervalsPerUnit`.
     public init(interpolationPoints: Int = 3, minimumIntervals: Int = 50, intervalsPerUnit: Double = 1) throws {
         guard (2...8).contains(interpolationPoints) else {
             throw TSNEError.invalidArgument(name: "interpolation points", reason: "must be in 2...8, got \(interpolationPoints)")
         }
-        guard minimumIntervals >= 1, intervalsPerUnit.isFinite, intervalsPerUnit > 0 else {
-            throw TSNEError.invalidArgument(name: "FFT grid", reason: "needs at least one interval and a positive intervals-per-unit")
+        guard (1...Self.maximumBoxes).contains(minimumIntervals), intervalsPerUnit.isFinite, intervalsPerUnit > 0 else {
+            throw TSNEError.invalidArgument(name: "FFT grid", reason: "needs 1...\(Self.maximumBoxes) intervals and a positive intervals-per-unit")
         }
         self.interpolationPoints = interpolationPoints
         self.minimumIntervals = minimumIntervals
@@ -90,7 +91,8 @@ public final class FFTRepulsion: RepulsionMethod {
         let realCount = m * m, complexCount = m * (m / 2 + 1)
         for c in 0...Self.channels {
             // Zeroed once: the spreading writes only the nodes' corner, the padding stays zero.
-            let buffer = fftwf_alloc_real(realCount)!
+            // Out of memory only (the grid is capped above): the same as any failed allocation.
+            guard let buffer = fftwf_alloc_real(realCount) else { fatalError("FFTW could not allocate a \(m)² grid") }
             buffer.update(repeating: 0, count: realCount)
             realBuffers.append(buffer)
             spectra.append(fftwf_alloc_complex(complexCount))
@@ -108,8 +110,12 @@ public final class FFTRepulsion: RepulsionMethod {
         let p = interpolationPoints
         var lo = Double.infinity, hi = -Double.infinity
         for e in 0..<(2 * n) { lo = min(lo, y[e]); hi = max(hi, y[e]) }
+        // Non-finite positions: report an unusable Z and let the optimiser stop with `diverged`.
+        guard lo.isFinite, hi.isFinite else { return .nan }
         let range = max(hi - lo, 1e-12)
-        let boxCount = max(minimumIntervals, Int((range * intervalsPerUnit).rounded(.up)))
+        // At most 1024 boxes a side (grids of 6144², 1.3 GB of buffers): past that, boxes get wider than
+        // one unit and the interpolation coarser, rather than memory running out.
+        let boxCount = max(minimumIntervals, min(Self.maximumBoxes, Int((range * intervalsPerUnit).rounded(.up))))
         let nodes = p * boxCount
         let m = Self.fastSide(atLeast: 2 * nodes)
         prepare(side: m)

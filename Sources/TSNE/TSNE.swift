@@ -266,7 +266,6 @@ public enum TSNE {
         var att = [Double](repeating: 0, count: 2 * n)
         let started = DispatchTime.now().uptimeNanoseconds
         var learningRate = 0.0
-        var lastKL = Double.nan
         for iteration in 0..<c.iterations {
             let early = iteration < c.earlyExaggerationIterations
             if c.convention == .scikitLearn && iteration == c.earlyExaggerationIterations && iteration > 0 {
@@ -306,17 +305,14 @@ public enum TSNE {
             let mx = sumX / Double(n), my = sumY / Double(n)
             for i in 0..<n { y[2 * i] -= mx; y[2 * i + 1] -= my }
             if report {
-                lastKL = pLogP + logTerm + pTotal * log(z)
-                progress?(TSNEProgress(iteration: iteration + 1, iterations: c.iterations, klDivergence: lastKL,
+                progress?(TSNEProgress(iteration: iteration + 1, iterations: c.iterations, klDivergence: pLogP + logTerm + pTotal * log(z),
                                        exaggeration: alpha,
                                        seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
             }
         }
         // The final KL at the final positions: exact Z when affordable.
         let exactKL = n <= exactKLLimit
-        let final = try klDivergence(p, positions: y, exactZ: exactKL ? true : false,
-                                     estimate: repulsion, threads: c.threads, pLogP: pLogP)
-        _ = lastKL
+        let final = try klDivergence(p, positions: y, exactZ: exactKL, estimate: repulsion, threads: c.threads, pLogP: pLogP)
         return TSNEResult(embedding: y, klDivergence: final, klIsExact: exactKL || method == .exact, method: method,
                           learningRate: learningRate,
                           timings: ["optimization-loop": Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9],
