@@ -3,9 +3,9 @@ SWIFT ?= swift
 RELEASE := -c release
 # Tests run in release with testability on: the numeric tests are slow in debug builds.
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
-APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist libopenmpi-dev openmpi-bin
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist libopenmpi-dev openmpi-bin libfftw3-dev
 
-.PHONY: setup build test run bench bench-peers docs fuzz report-check setup-mpi clean word2vec-corpus bench-word2vec
+.PHONY: setup build test run bench bench-peers bench-tsne docs fuzz report-check tsne-check setup-mpi clean word2vec-corpus bench-word2vec
 
 setup:
 	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
@@ -42,6 +42,12 @@ bench-word2vec: setup word2vec-corpus
 	.build/release/CircuitsBench --suite word2vec
 	python3 scripts/word2vec_quality.py --runs 3
 
+# t-SNE against scikit-learn and openTSNE on Fashion-MNIST (10k and 70k points): about 25 minutes.
+bench-tsne: setup bench-peers
+	$(SWIFT) build $(RELEASE) --product circuits
+	$(SWIFT) build $(RELEASE) --product CircuitsBench
+	.build/release/CircuitsBench --suite tsne --threads 2
+
 docs: setup
 	bash scripts/docs.sh
 
@@ -50,6 +56,9 @@ fuzz: setup
 
 report-check: setup
 	bash scripts/report-check.sh
+
+tsne-check: setup
+	bash scripts/tsne-check.sh
 
 setup-mpi:
 	@bash scripts/apt-ensure.sh libopenmpi-dev openmpi-bin

@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Word2Vec", targets: ["Word2Vec"]),
+        .library(name: "TSNE", targets: ["TSNE"]),
         .executable(name: "circuits", targets: ["circuits"]),
         // Data-parallel training over MPI: a separate library so that users who do not need it never link Open MPI.
         .library(name: "Distributed", targets: ["Distributed"]),
@@ -27,6 +28,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
+            name: "CFFTW",
+            pkgConfig: "fftw3f",
+            providers: [.apt(["libfftw3-dev"])]
+        ),
+        .systemLibrary(
             name: "CMPI",
             path: "Sources/CMPI",
             pkgConfig: "ompi-c",
@@ -40,7 +46,9 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
         // Word vectors (chapter 4): its own optimiser; its inner loop is a CKernels routine (AVX-512/AVX2 chosen at run time).
         .target(name: "Word2Vec", dependencies: ["CKernels"]),
-        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed", "Word2Vec"]),
+        // t-SNE embeddings (exact, Barnes-Hut, FFT-interpolated): BLAS for the neighbour search and PCA, FFTW for the grid.
+        .target(name: "TSNE", dependencies: ["Tensor", "CFFTW"]),
+        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed", "Word2Vec", "TSNE"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
         .target(name: "Distributed", dependencies: ["Layers", "CMPI"]),
         .executableTarget(
@@ -56,6 +64,7 @@ let package = Package(
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"], exclude: ["Regressions"]),
         .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"], exclude: ["Fixtures"]),
+        .testTarget(name: "TSNETests", dependencies: ["TSNE", "Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Layers", "Datasets"]),
         .testTarget(name: "Word2VecTests", dependencies: ["Word2Vec", "CKernels"]),
     ]

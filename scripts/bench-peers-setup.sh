@@ -45,7 +45,7 @@ if [ ! -x "$PY" ] || ! "$PY" -c 'import sys' >/dev/null 2>&1; then
 fi
 
 # distribution name -> import name
-PACKAGES=("numpy:numpy" "scikit-learn:sklearn" "safetensors:safetensors" "micrograd:micrograd" "torch:torch" "gensim:gensim")
+PACKAGES=("numpy:numpy" "scikit-learn:sklearn" "safetensors:safetensors" "micrograd:micrograd" "torch:torch" "gensim:gensim" "openTSNE:openTSNE")
 
 missing=()
 for entry in "${PACKAGES[@]}"; do

@@ -14,6 +14,7 @@ public enum CircuitsCLI {
         CommandEntry(TrainCommand.self), CommandEntry(EvalCommand.self), CommandEntry(PredictCommand.self),
         CommandEntry(SearchCommand.self), CommandEntry(GradcheckCommand.self), CommandEntry(GuideCommand.self),
         CommandEntry(BenchCommand.self), CommandEntry(InfoCommand.self), CommandEntry(Word2VecCommand.self),
+        CommandEntry(TSNECommand.self),
     ]
 
     /// Runs a command line (`arguments[0]` is the program) and returns the exit status.
