@@ -16,6 +16,9 @@ public final class Variable<Scalar: BLASScalar> {
     /// Set by `primeGradient`: the buffer holds a base the first contribution of the next backward
     /// scales by this before adding to it.
     @usableFromInline var primedScale: Scalar? = nil
+    /// Whether the gradient buffer is shared on purpose (an optimizer's state, given by
+    /// `primeGradient`): written in place, never copied on write.
+    @usableFromInline var gradBufferIsShared = false
     /// Whether the gradient buffer belongs to this variable for good (parameters) or to the tape's arena.
     @usableFromInline let ownsGradBuffer: Bool
 
@@ -53,6 +56,7 @@ public final class Variable<Scalar: BLASScalar> {
     public func primeGradient(_ buffer: Tensor<Scalar>, scale: Scalar) throws {
         guard buffer.shape == value.shape else { throw TensorError.shapeMismatch(op: "primeGradient", lhs: value.shape, rhs: buffer.shape) }
         gradBuffer = buffer
+        gradBufferIsShared = true
         gradIsValid = false
         primedScale = scale
     }
@@ -70,6 +74,7 @@ public final class Variable<Scalar: BLASScalar> {
     public func setGrad(_ g: Tensor<Scalar>) throws {
         guard g.shape == value.shape else { throw TensorError.shapeMismatch(op: "setGrad", lhs: value.shape, rhs: g.shape) }
         gradBuffer = g
+        gradBufferIsShared = false
         gradIsValid = true
     }
 
@@ -85,8 +90,9 @@ public final class Variable<Scalar: BLASScalar> {
         }
         if gradBuffer == nil || gradBuffer!.shape != value.shape {
             gradBuffer = (!ownsGradBuffer ? tape?.allocate(value.shape) : nil) ?? Tensor.uninitialized(value.shape)
+            gradBufferIsShared = false
             gradIsValid = false
-        } else if ownsGradBuffer {
+        } else if ownsGradBuffer && !gradBufferIsShared {
             // The optimizer or the user may hold a copy of the last gradient: copy-on-write before writing.
             gradBuffer!.makeUnique()
         }
