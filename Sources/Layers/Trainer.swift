@@ -73,7 +73,8 @@ public struct TrainingHistory: Codable, Sendable {
 }
 
 /// Trains a `Sequential` model: epochs of shuffled mini-batches, forward on a tape, loss, backward,
-/// regularization, optional all-reduce hook, optional clipping, optimizer step.
+/// regularization, optional gradient synchronization (`GradientSynchronizer`), optional clipping,
+/// optimizer step.
 ///
 /// The step reuses its buffers: the batch is gathered into a preallocated tensor, the tape's arena
 /// hands back last step's outputs, parameters' gradients and optimizer state are updated in place.
@@ -194,9 +195,9 @@ public final class Trainer<Scalar: BLASScalar> {
         return value
     }
 
-    /// A data-parallel step on a rank whose part of the global batch is empty (a last batch smaller than
-    /// the number of ranks): it contributes a zero gradient but still joins the all-reduce and takes the
-    /// same optimizer step, so its parameters stay equal to the other ranks'.
+    /// A data-parallel step of a process whose part of the global batch is empty (a last batch smaller
+    /// than the number of parts): it contributes a zero gradient but still synchronizes and takes the same
+    /// optimizer step, so its parameters stay equal to the other processes'.
     func emptyStep(_ parameters: [Parameter<Scalar>], _ optimizer: any Optimizer<Scalar>, _ synchronizer: any GradientSynchronizer<Scalar>,
                    epoch: Int, step: Int) throws -> Double {
         for p in parameters {
