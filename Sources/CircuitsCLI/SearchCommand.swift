@@ -9,7 +9,7 @@ enum SearchCommand: Command {
     static let name = "search"
     static let summary = "hyperparameter search with k-fold cross-validation; ranked table"
     static var options: [OptionSpec] {
-        DataInput.options(test: false) + [
+        DataInput.options(test: false, width: true) + [
             OptionSpec("lr", value: "LIST", help: "learning rates, comma-separated", default: "0.001,0.01"),
             OptionSpec("l2", value: "LIST", help: "L2 penalties", default: "0,0.0001"),
             OptionSpec("batch-size", value: "LIST", help: "batch sizes", default: "64"),
@@ -52,10 +52,9 @@ enum SearchCommand: Command {
         }
         do { try space.validate() } catch { throw CLIError.usage(oneLine(error), command: name) }
         var base = TrainingConfiguration()
-        if let o = try arguments.choice("optimizer", TrainOptions.optimizers.filter { $0 != "lbfgs" }) { base.optimizer = OptimizerKind(rawValue: o)! }
-        else { base.optimizer = .adam }
+        base.optimizer = try arguments.choice("optimizer", TrainOptions.optimizers.filter { $0 != "lbfgs" }).flatMap(OptimizerKind.init(rawValue:)) ?? .adam
         let lossName = try arguments.choice("loss", ["softmax", "multiclass-hinge", "hinge", "squared-hinge", "logistic"]) ?? "softmax"
-        let loss = LossFunction(name: lossName)!
+        let loss = LossFunction(name: lossName) ?? .softmaxCrossEntropy
         var seed: UInt64 = 42
         if let s = arguments.string("seed") {
             guard let v = UInt64(s) else { throw CLIError.usage("--seed expects a non-negative integer, got \"\(s)\"", command: name) }
@@ -65,7 +64,14 @@ enum SearchCommand: Command {
         let strategy: SearchStrategy = try arguments.int("random", minimum: 1).map { .random(trials: $0) } ?? .grid
 
         let loaded = try DataInput.load(arguments)
+        DataInput.report(loaded.warnings, console: console)
         var data = loaded.train
+        let dataName = arguments.string("data") ?? ""
+        try DataChecks.requireClassification(data, name: dataName)
+        if loss.isBinary && data.classCount != 2 {
+            throw CLIError.failure("\(loss) is a binary loss, but the data has \(data.classCount) classes; use softmax or multiclass-hinge")
+        }
+        for w in try DataChecks.checkFolds(folds, data: data, name: dataName) { console.printError("warning: \(w)") }
         if arguments.has("standardize") { data = try data.transformed(by: try Standardizer(fitting: data.features)) }
         let training = try TrainingData(features: data.features, labels: data.labels, classes: data.classCount)
         let search = HyperparameterSearch(space: space, strategy: strategy, folds: folds, seed: seed, base: base, loss: loss)

@@ -22,6 +22,12 @@ public struct Dataset: Sendable {
     public var targets: [Float]?
     /// Column names from a CSV header, when there was one.
     public var featureNames: [String]?
+    /// The label column's name from a CSV header, when there was one (a model stores it, so a file with
+    /// its columns in another order is still read right).
+    public var labelName: String?
+    /// What the reader did that the user should know about although it is not an error: rows left out for
+    /// missing values, a first row taken as a header by a guess. Empty for most files.
+    public var warnings: [String] = []
     /// The shape of one example: `[featureCount]` for flat rows, `[1, 28, 28]` for an IDX image file,
     /// the trailing dimensions of an NPY array. Each row of `features` holds one example in row-major
     /// order. Set it with `reshapingExamples(to:)`, which checks it.
@@ -87,7 +93,7 @@ public struct Dataset: Sendable {
     /// Number of examples of each class, indexed by class.
     public var classCounts: [Int] {
         var counts = [Int](repeating: 0, count: classCount)
-        for label in labels { counts[label] += 1 }
+        for label in labels where label >= 0 && label < counts.count { counts[label] += 1 }
         return counts
     }
 
@@ -131,10 +137,13 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        return Dataset(unchecked: gathered,
-                       labels: labels.isEmpty ? [] : indices.map { labels[$0] },
-                       classNames: classNames,
-                       targets: targets.map { t in indices.map { t[$0] } },
-                       featureNames: featureNames, exampleShape: exampleShape)
+        var result = Dataset(unchecked: gathered,
+                             labels: labels.isEmpty ? [] : indices.map { labels[$0] },
+                             classNames: classNames,
+                             targets: targets.map { t in indices.map { t[$0] } },
+                             featureNames: featureNames, exampleShape: exampleShape)
+        result.labelName = labelName
+        result.warnings = warnings
+        return result
     }
 }
