@@ -30,37 +30,14 @@ enum ModelFileCheck {
     static func check(_ file: SafeTensorsFile) throws {
         guard let json = file.metadata["architecture"] else { return }
         var stored = 0
-        for (_, tensor) in file.tensors { stored = stored.addingReportingOverflow(tensor.shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }).partialValue }
+        for (_, tensor) in file.tensors {
+            stored = stored.addingReportingOverflow(tensor.shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }).partialValue
+        }
         let name = file.fileName
-        func product(_ shape: [Int], _ what: String) throws -> Int {
-            var p = 1
-            for d in shape {
-                let (r, overflow) = p.multipliedReportingOverflow(by: d)
-                guard d > 0, !overflow, r <= limit else {
-                    throw CLIError.failure("\(name): \(what) has shape \(shape); every dimension must be positive and the product at most \(limit)")
-                }
-                p = r
-            }
-            return p
-        }
-        func dense(_ inputs: Int, _ outputs: Int, layer: Int) throws {
-            let (weights, overflow) = inputs.multipliedReportingOverflow(by: outputs)
-            guard outputs > 0, !overflow, weights <= limit, weights <= stored else {
-                throw CLIError.failure("\(name): layer \(layer) is a dense layer of \(inputs) × \(outputs) weights, more than the \(stored) values the file stores")
-            }
-        }
         switch file.metadata["circuits.format"] {
         case "2":
             guard let architecture = try? JSONDecoder().decode(Architecture.self, from: Data(json.utf8)) else { return }
-            var shape = architecture.input
-            _ = try product(shape, "the model's input")
-            for (i, spec) in architecture.layers.enumerated() {
-                // A configuration that refuses its input is reported by ModelFile.decode, naming the layer.
-                guard let out = try? spec.configuration.outputShape(for: shape) else { return }
-                if spec.configuration is DenseConfiguration, let outputs = out.first { try dense(shape.reduce(1, *), outputs, layer: i) }
-                _ = try product(out, "layer \(i)'s output (\(spec.description))")
-                shape = out
-            }
+            try check(architecture, name: name, stored: stored)
         case "1":
             // Format 1: a list of one-key objects, {"dense": {"inputs": …, "outputs": …}} for dense layers;
             // the first dense layer's inputs are the model's, later ones read the previous outputs.
@@ -69,12 +46,51 @@ enum ModelFileCheck {
             for (i, layer) in layers.enumerated() {
                 guard let d = layer["dense"] as? [String: Any], let inputs = d["inputs"] as? Int, let outputs = d["outputs"] as? Int else { continue }
                 let reads = width ?? inputs
-                _ = try product([reads], "layer \(i)'s input")
-                try dense(reads, outputs, layer: i)
+                _ = try product([reads], "layer \(i)'s input", name: name)
+                try dense(reads, outputs, layer: i, name: name, stored: stored)
                 width = outputs
             }
         default:
             return
+        }
+    }
+
+    /// Checks the sizes along an architecture: every shape's product within `limit`, and each dense
+    /// layer's weights within `limit` and, for a file, within the `stored` values it holds.
+    /// - Throws: `CLIError.failure` naming `name` (the file, or the `--model` text) and the layer.
+    static func check(_ architecture: Architecture, name: String, stored: Int?) throws {
+        var shape = architecture.input
+        _ = try product(shape, "the model's input", name: name)
+        for (i, spec) in architecture.layers.enumerated() {
+            // A configuration that refuses its input is reported when the model is built, naming the layer.
+            guard let out = try? spec.configuration.outputShape(for: shape) else { return }
+            if spec.configuration is DenseConfiguration, let outputs = out.first {
+                try dense(shape.reduce(1, *), outputs, layer: i, name: name, stored: stored)
+            }
+            _ = try product(out, "layer \(i)'s output (\(spec.description))", name: name)
+            shape = out
+        }
+    }
+
+    static func product(_ shape: [Int], _ what: String, name: String) throws -> Int {
+        var p = 1
+        for d in shape {
+            let (r, overflow) = p.multipliedReportingOverflow(by: d)
+            guard d > 0, !overflow, r <= limit else {
+                throw CLIError.failure("\(name): \(what) has shape \(shape); every dimension must be positive and the product at most \(limit)")
+            }
+            p = r
+        }
+        return p
+    }
+
+    static func dense(_ inputs: Int, _ outputs: Int, layer: Int, name: String, stored: Int?) throws {
+        let (weights, overflow) = inputs.multipliedReportingOverflow(by: outputs)
+        guard outputs > 0, !overflow, weights <= limit else {
+            throw CLIError.failure("\(name): layer \(layer) is a dense layer of \(inputs) × \(outputs) weights, more than BLAS's \(limit)")
+        }
+        if let stored, weights > stored {
+            throw CLIError.failure("\(name): layer \(layer) is a dense layer of \(inputs) × \(outputs) weights, more than the \(stored) values the file stores")
         }
     }
 }

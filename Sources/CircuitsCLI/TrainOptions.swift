@@ -49,6 +49,8 @@ struct TrainOptions: Equatable {
     }
 
     static let defaultModel = "mlp:256,128"
+    /// More OpenBLAS threads than any machine has cores only adds overhead (and `Int32` holds the count).
+    static let maximumThreads = 1024
     static let defaultOptimizer: OptimizerKind = .adam
     static let defaultEpochs = 20
     static let defaultBatchSize = 128
@@ -155,7 +157,8 @@ struct TrainOptions: Equatable {
         } else if maxIterations != nil {
             throw CLIError.usage("--max-iter is the iteration budget of --optimizer lbfgs; \(o.configuration.optimizer.rawValue) runs --epochs", command: command)
         }
-        if let b = try args.int("batch-size", minimum: 1) { o.configuration.batchSize = b }
+        // Sizes within 32 bits: BLAS's sizes are 32-bit, and batch arithmetic must not overflow.
+        if let b = try args.int("batch-size", minimum: 1, maximum: Int(Int32.max)) { o.configuration.batchSize = b }
         if let name = try args.choice("schedule", schedules) { o.configuration.schedule = schedule(name) }
         if let l2 = try args.double("l2", in: 0...1e6) { o.configuration.regularization.l2 = l2 }
         if let l1 = try args.double("l1", in: 0...1e6) { o.configuration.regularization.l1 = l1 }
@@ -173,7 +176,7 @@ struct TrainOptions: Equatable {
             guard let seed = UInt64(s) else { throw CLIError.usage("--seed expects a non-negative integer, got \"\(s)\"", command: command) }
             o.configuration.seed = seed
         }
-        o.threads = try args.int("threads", minimum: 1)
+        o.threads = try args.int("threads", minimum: 1, maximum: maximumThreads)
         if let out = args.string("out") { o.out = out }
         o.report = args.string("report")
         o.json = args.has("json")

@@ -179,6 +179,7 @@ final class TrainingRun<Scalar: BLASScalar> {
         let outputs = options.loss.isRegression ? 1 : options.loss.outputs(classes: data.classNames.count)
         let architecture = try options.model.architecture(exampleShape: data.train.exampleShape, outputs: outputs,
                                                           dropout: options.dropout, command: arguments.command)
+        try ModelFileCheck.check(architecture, name: "--model \(options.modelName)", stored: nil)   // sizes before any allocation
         var rng = SeededRNG(seed: options.configuration.seed)
         let model = try Sequential<Scalar>(inputShape: architecture.input, specs: architecture.layers,
                                            initializer: initializer(architecture), rng: &rng)
@@ -202,7 +203,7 @@ final class TrainingRun<Scalar: BLASScalar> {
     func resumeIfAsked(_ trainer: Trainer<Scalar>) throws {
         guard options.resume && rank == 0 else { return }
         try DataInput.requireReadable(checkpointURL.path)
-        let checkpoint = try Checkpoint<Scalar>.read(from: checkpointURL)
+        let checkpoint = try Checkpoint<Scalar>.decode(try ModelFileCheck.read(checkpointURL))
         guard checkpoint.fingerprint == options.fingerprint else {
             throw CLIError.failure("\(checkpointURL.path): written with other settings (\(checkpoint.fingerprint)); resume with the same options")
         }

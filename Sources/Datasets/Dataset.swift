@@ -72,9 +72,10 @@ public struct Dataset: Sendable {
     /// The same examples seen with another per-example shape (`[1, 28, 28]` for rows of 784 pixels).
     /// - Throws: `DataError.shapeMismatch` naming both when the shape's size is not the features per row.
     public func reshapingExamples(to shape: [Int]) throws -> Dataset {
-        guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }), shape.reduce(1, *) == featureCount else {
+        // checkedProduct: a shape is an argument like any other, and its product must not overflow.
+        guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }), checkedProduct(shape) == featureCount else {
             throw DataError.shapeMismatch(file: "Dataset", expected: "an example shape of \(featureCount) features",
-                                          found: "\(shape.map(String.init).joined(separator: "×")) = \(shape.reduce(1, *))")
+                                          found: "\(shape.map(String.init).joined(separator: "×")) = \(checkedProduct(shape).map(String.init) ?? "more than 2⁶³")")
         }
         var copy = self
         copy.exampleShape = shape
