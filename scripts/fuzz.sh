@@ -41,10 +41,15 @@ swiftc=${SWIFTC:-$(command -v swiftc)}
 clang=${CLANG:-$(dirname "$swiftc")/clang}
 blas_inc=/usr/include/x86_64-linux-gnu/openblas-pthread
 blas_lib=/usr/lib/x86_64-linux-gnu/openblas-pthread
-# Headers of every system library the package wraps; harmless for modules that do not import them.
-system_flags=(-I Sources/CBLAS -I Sources/CZlib -I Sources/CMPI -Xcc "-I$blas_inc")
-for f in $(pkg-config --cflags ompi-c 2>/dev/null); do system_flags+=(-Xcc "$f"); done
-link_flags=(-L"$blas_lib" -lopenblas -llapacke -lz $(pkg-config --libs ompi-c 2>/dev/null))
+# Every system-library target of the package (a Sources/<name>/module.modulemap; its `link` lines are
+# autolinked) with the flags of its pkg-config package; harmless for modules that do not import them.
+system_flags=(-Xcc "-I$blas_inc")
+link_flags=(-L"$blas_lib" -lopenblas -llapacke -lz)
+for map in Sources/*/module.modulemap; do system_flags+=(-I "$(dirname "$map")"); done
+for pkg in $(grep -oE 'pkgConfig: "[^"]+"' Package.swift | cut -d'"' -f2); do
+    for f in $(pkg-config --cflags "$pkg" 2>/dev/null); do system_flags+=(-Xcc "$f"); done
+    link_flags+=($(pkg-config --libs "$pkg" 2>/dev/null))
+done
 swift_flags=(-sanitize=fuzzer,address -parse-as-library -O -g -enable-testing -package-name Circuits)
 
 # --- Package.swift: each .target's dependencies (a declaration may span lines) ---

@@ -32,6 +32,7 @@ struct SavedModel {
             }
         }
         var saved = SavedModel(file: file, preprocessor: preprocessor, path: path)
+        try saved.validate()   // the network and its preprocessing first: the feature names are checked against them
         if let json = file.extra["features"] {
             guard let names = try? JSONDecoder().decode([String].self, from: Data(json.utf8)), names.count == saved.rawInputs else {
                 throw CLIError.failure("\(path): metadata \"features\" is invalid: expected a JSON array of \(saved.rawInputs) feature names")
@@ -39,7 +40,6 @@ struct SavedModel {
             saved.featureNames = names
         }
         saved.labelName = file.extra["label"]
-        try saved.validate()
         return saved
     }
 
