@@ -5,7 +5,7 @@ RELEASE := -c release
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
 APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist libopenmpi-dev openmpi-bin libfftw3-dev
 
-.PHONY: setup build test run bench bench-peers bench-tsne docs fuzz report-check tsne-check setup-mpi clean word2vec-corpus bench-word2vec
+.PHONY: setup build test run bench bench-peers bench-tsne docs fuzz fuzz-smoke report-check tsne-check setup-mpi clean word2vec-corpus bench-word2vec
 
 setup:
 	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
@@ -13,7 +13,7 @@ setup:
 build: setup
 	$(SWIFT) build $(RELEASE)
 
-test: setup
+test: setup fuzz-smoke
 	$(SWIFT) build $(RELEASE) --product circuits
 	# Serial: some tests set the process-wide BLAS thread count or measure peak memory.
 	$(SWIFT) test $(TEST_FLAGS) --no-parallel
@@ -53,6 +53,11 @@ docs: setup
 
 fuzz: setup
 	bash scripts/fuzz.sh
+
+# A few thousand inputs per fuzz target (seconds each), so the fuzz build cannot silently break again;
+# compiled modules are cached in .build/fuzz, so a second run compiles nothing.
+fuzz-smoke: setup
+	bash scripts/fuzz.sh --smoke
 
 report-check: setup
 	bash scripts/report-check.sh

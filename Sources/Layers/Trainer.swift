@@ -18,7 +18,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var earlyStoppingPatience: Int? = nil
     /// Per-class loss weights for unbalanced data (nil: all 1).
     public var classWeights: [Double]? = nil
-    /// Iterations for `.lbfgs` (full batch; `epochs` is ignored).
+    /// The iteration budget of `.lbfgs` (full batch; `epochs` is not used by it: the CLI passes
+    /// `--max-iter`, or `--epochs` when only that is given).
     public var lbfgsIterations = 200
 
     public init() {}
@@ -31,6 +32,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard regularization.l1 >= 0, regularization.l2 >= 0 else { throw TrainingError.invalidConfiguration("regularization must be ≥ 0") }
         if let c = clipNorm, !(c > 0) { throw TrainingError.invalidConfiguration("clip norm \(c) must be > 0") }
         if let w = classWeights, w.contains(where: { !($0 >= 0) || !$0.isFinite }) { throw TrainingError.invalidConfiguration("class weights must be finite and ≥ 0") }
+        guard lbfgsIterations > 0 else { throw TrainingError.invalidConfiguration("L-BFGS iterations \(lbfgsIterations) must be > 0") }
         try schedule.validate()
     }
 
@@ -70,7 +72,10 @@ public struct TrainingHistory: Codable, Sendable {
     /// True when the callback asked to stop.
     public var interrupted = false
     public var seconds = 0.0
+    /// How an L-BFGS run ended (nil for the first-order optimizers).
+    public var lbfgs: LBFGSOutcome? = nil
 }
+
 
 /// Trains a `Sequential` model: epochs of shuffled mini-batches, forward on a tape, loss, backward,
 /// regularization, optional gradient synchronization (`GradientSynchronizer`), optional clipping,
@@ -256,6 +261,9 @@ public final class Trainer<Scalar: BLASScalar> {
         if case .classes = train.targets, outputs != loss.outputs(classes: train.classes) {
             throw TrainingError.invalidConfiguration("the model has \(outputs) outputs but \(loss) on \(train.classes) classes needs \(loss.outputs(classes: train.classes))")
         }
+        if let weights = configuration.classWeights, case .classes = train.targets, weights.count != train.classes {
+            throw TrainingError.invalidConfiguration("\(weights.count) class weights for \(train.classes) classes")
+        }
         var history = TrainingHistory()
         let start = DispatchTime.now().uptimeNanoseconds
         if configuration.optimizer == .lbfgs {
@@ -367,7 +375,10 @@ public final class Trainer<Scalar: BLASScalar> {
         history.epochs.append(report)
         self.history.append(report)
         history.bestEpoch = 1
-        completedEpochs = configuration.epochs
+        history.lbfgs = LBFGSOutcome(iterations: lbfgs.iterations, maxIterations: lbfgs.maxIterations, evaluations: lbfgs.evaluations,
+                                     stopReason: lbfgs.stopReason)
+        // One full-batch optimization, not `epochs` passes: the iterations are in `history.lbfgs`.
+        completedEpochs = 1
         _ = callback?(.epoch(report))
     }
 
