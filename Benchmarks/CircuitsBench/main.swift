@@ -5,6 +5,20 @@ import Tensor
 // scalar gates against vectorized training, and the same work in peer libraries. See
 // Benchmarks/README.md for what each figure means and how to read the ratios.
 
+// A worker process of a suite (one side of a comparison in a fresh process): `--worker NAME …`.
+if CommandLine.arguments.count > 2 && CommandLine.arguments[1] == "--worker" {
+    do {
+        switch CommandLine.arguments[2] {
+        case "cnn-step": try cnnStepWorker(Array(CommandLine.arguments.dropFirst(3)))
+        default: throw BenchOptions.UsageError(description: "unknown worker \(CommandLine.arguments[2])")
+        }
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("CircuitsBench worker: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
 let options: BenchOptions
 do {
     options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))

@@ -22,7 +22,7 @@ struct DataInput {
             OptionSpec("labels", value: "FILE", help: "labels file for IDX/NPY features (found by naming convention when omitted)"),
             OptionSpec("format", value: "F", help: "auto|csv|libsvm|idx|npy", default: "auto"),
             OptionSpec("label-column", value: "C", help: "CSV label column: last, none, a 0-based index, or a header name", default: "last"),
-        ]
+        ] + ImageOptions.dataSpecs
         if test {
             o += [OptionSpec("test", value: "FILE|DIR", help: "test set, evaluated after training (an MNIST directory brings its own)"),
                   OptionSpec("test-labels", value: "FILE", help: "labels file for the test features")]
@@ -36,6 +36,12 @@ struct DataInput {
         guard let path = args.string(pathOption) else {
             throw CLIError.usage("--\(pathOption) is required", command: args.command)
         }
+        // --image-shape and --class-names apply to whatever was read.
+        return try ImageOptions.apply(try read(args, path: path, labels: labelsOption, labelColumn: labelColumn), arguments: args, path: path)
+    }
+
+    /// `load` before the image options.
+    static func read(_ args: ParsedArguments, path: String, labels labelsOption: String, labelColumn: CSVOptions.LabelColumn?) throws -> InputData {
         if path.hasPrefix("toy:") { return InputData(train: try toy(path, command: args.command), test: nil, format: .csv) }
         if path.hasPrefix("synthetic:") { return InputData(train: try synthetic(path, command: args.command), test: nil, format: .csv) }
         try requireReadable(path)

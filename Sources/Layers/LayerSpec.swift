@@ -84,6 +84,11 @@ public enum LayerRegistry {
         ActivationConfiguration.self,
         DropoutConfiguration.self,
         FlattenConfiguration.self,
+        Conv2DConfiguration.self,
+        MaxPool2DConfiguration.self,
+        AvgPool2DConfiguration.self,
+        GlobalAveragePoolConfiguration.self,
+        BatchNormConfiguration.self,
     ]
 
     private static let table = Mutex<[String: any LayerConfiguration.Type]>(
