@@ -80,46 +80,37 @@ final class CNNStepBench {
     }
 }
 
-/// `CircuitsBench --worker cnn-step --threads N [--repetitions R] [--steps S] [--seconds T]`: our side of
-/// the CNN step in a process of its own (the suite alternates such processes with the torch peer's).
-/// Prints one JSON line like a peer script: examples/s (median of R samples of S steps), the phase split,
-/// allocations over the timed steps. `--seconds T` instead steps for T seconds (for `perf record`).
-func cnnStepWorker(_ arguments: [String]) throws {
-    var threads = 1, repetitions = 5, steps = 40, secondsToRun: Double? = nil, batch = 64
-    var rest = arguments[...]
-    while let a = rest.popFirst() {
-        guard let v = rest.popFirst() else { throw BenchOptions.UsageError(description: "\(a) needs a value") }
-        switch a {
-        case "--threads": threads = Int(v) ?? 1
-        case "--repetitions": repetitions = Int(v) ?? 5
-        case "--steps": steps = Int(v) ?? 40
-        case "--seconds": secondsToRun = Double(v)
-        case "--batch": batch = Int(v) ?? 64
-        default: throw BenchOptions.UsageError(description: "unknown worker option \(a)")
+/// `CircuitsBench --worker cnn-step --threads N [--batch 64] [--repetitions R] [--steps S] [--seconds T]`:
+/// our side of the CNN step in a process of its own (the paired runner alternates such processes with
+/// the torch peer's). Prints one JSON line per batch size like a peer script: examples/s (median of R
+/// samples of S steps), the phase split, tensor buffers allocated over the timed steps. `--seconds T`
+/// instead steps for T seconds (for `perf record`).
+func cnnStepWorker(_ o: WorkerOptions) throws {
+    let steps = try o.extra["steps"].map { text -> Int in
+        guard let v = Int(text), v > 0 else { throw BenchOptions.UsageError(description: "--steps needs a positive integer, got '\(text)'") }
+        return v
+    } ?? 40
+    let secondsToRun = o.extra["seconds"].flatMap(Double.init)
+    let data = try loadFashionMNISTForWorker()
+    for batch in o.batches {
+        let bench = try CNNStepBench(batch: batch, data: data, seed: o.seed &+ 1)
+        try bench.run(steps: o.quick ? 5 : 20)   // warm-up: arena, gradient and Adam buffers, threads
+        if let secondsToRun {
+            let start = DispatchTime.now().uptimeNanoseconds
+            var n = 0
+            while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < secondsToRun { try bench.run(steps: 1); n += 1 }
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            emitRecord(["name": "cnn_step", "value": Double(n * batch) / elapsed, "unit": "examples/s", "threads": o.threads,
+                        "batch": batch, "steps": n])
+            continue
         }
+        let before = Tensor<Float>.buffersAllocated
+        let samples = try bench.samples(steps: steps, repetitions: o.repetitions)
+        let allocated = Tensor<Float>.buffersAllocated - before
+        let phase = try bench.phases(steps: steps)
+        emitRecord(["name": "cnn_step", "value": median(samples), "unit": "examples/s", "threads": o.threads, "batch": batch,
+                    "steps": steps, "repetitions": o.repetitions, "samples": samples,
+                    "forward_ms": phase.forward, "backward_ms": phase.backward, "update_ms": phase.update,
+                    "buffers_allocated": allocated, "version": "circuits"])
     }
-    BLAS.threads = threads
-    let directory = ProcessInfo.processInfo.environment["FASHION_MNIST_DIR"] ?? "/usr/share/datasets/fashion-mnist"
-    let (train, test) = try IDXReader.readDirectory(directory)
-    let data = FashionMNIST(directory: directory, trainFeatures: train.features, trainLabels: train.labels,
-                            testFeatures: test.features, testLabels: test.labels)
-    let bench = try CNNStepBench(batch: batch, data: data)
-    try bench.run(steps: 20)   // warm-up: arena, gradient and Adam buffers, threads
-    if let secondsToRun {
-        let start = DispatchTime.now().uptimeNanoseconds
-        var n = 0
-        while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < secondsToRun { try bench.run(steps: 1); n += 1 }
-        let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        print(String(format: "{\"peer\":\"circuits\",\"name\":\"cnn_step\",\"value\":%.1f,\"unit\":\"examples/s\",\"threads\":%d,\"steps\":%d}",
-                     Double(n * batch) / s, threads, n))
-        return
-    }
-    let before = Tensor<Float>.buffersAllocated
-    let samples = try bench.samples(steps: steps, repetitions: repetitions)
-    let allocated = Tensor<Float>.buffersAllocated - before
-    let phase = try bench.phases(steps: steps)
-    print(String(format: "{\"peer\":\"circuits\",\"name\":\"cnn_step\",\"value\":%.1f,\"unit\":\"examples/s\",\"threads\":%d,\"batch\":%d,"
-                 + "\"samples\":[%@],\"forward_ms\":%.3f,\"backward_ms\":%.3f,\"update_ms\":%.3f,\"buffers_allocated\":%d}",
-                 median(samples), threads, batch, samples.map { String(format: "%.1f", $0) }.joined(separator: ","),
-                 phase.forward, phase.backward, phase.update, allocated))
 }

@@ -35,11 +35,12 @@ public struct ParsedArguments: Sendable, Equatable {
     public func string(_ name: String) -> String? { values[name] }
 
     /// The option as an integer, nil when absent.
-    /// - Throws: `CLIError.usage` naming the option when the value is not an integer ≥ `minimum`.
-    public func int(_ name: String, minimum: Int = Int.min) throws -> Int? {
+    /// - Throws: `CLIError.usage` naming the option when the value is not an integer in `minimum...maximum`.
+    public func int(_ name: String, minimum: Int = Int.min, maximum: Int = Int.max) throws -> Int? {
         guard let text = values[name] else { return nil }
-        guard let v = Int(text), v >= minimum else {
-            throw CLIError.usage("--\(name) expects an integer\(minimum == Int.min ? "" : " ≥ \(minimum)"), got \"\(text)\"", command: command)
+        guard let v = Int(text), v >= minimum, v <= maximum else {
+            let range = maximum == Int.max ? (minimum == Int.min ? "" : " ≥ \(minimum)") : " in \(minimum)...\(maximum)"
+            throw CLIError.usage("--\(name) expects an integer\(range), got \"\(text)\"", command: command)
         }
         return v
     }
@@ -65,13 +66,14 @@ public struct ParsedArguments: Sendable, Equatable {
         return numbers
     }
 
-    /// A comma-separated list of integers ≥ `minimum`.
-    public func ints(_ name: String, minimum: Int = 1) throws -> [Int]? {
+    /// A comma-separated list of integers in `minimum...maximum`.
+    public func ints(_ name: String, minimum: Int = 1, maximum: Int = Int.max) throws -> [Int]? {
         guard let text = values[name] else { return nil }
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         let numbers = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard numbers.count == parts.count, !numbers.isEmpty, numbers.allSatisfy({ $0 >= minimum }) else {
-            throw CLIError.usage("--\(name) expects a comma-separated list of integers ≥ \(minimum), got \"\(text)\"", command: command)
+        guard numbers.count == parts.count, !numbers.isEmpty, numbers.allSatisfy({ $0 >= minimum && $0 <= maximum }) else {
+            let range = maximum == Int.max ? "≥ \(minimum)" : "in \(minimum)...\(maximum)"
+            throw CLIError.usage("--\(name) expects a comma-separated list of integers \(range), got \"\(text)\"", command: command)
         }
         return numbers
     }

@@ -68,6 +68,10 @@ enum TrainCommand: Command {
         var testR2: Double?
         var model: String
         var report: String?
+        /// L-BFGS only: iterations run, the budget, and why it stopped.
+        var iterations: Int? = nil
+        var maxIterations: Int? = nil
+        var stopReason: String? = nil
     }
 }
 

@@ -49,6 +49,8 @@ struct TrainOptions: Equatable {
     }
 
     static let defaultModel = "mlp:256,128"
+    /// More OpenBLAS threads than any machine has cores only adds overhead (and `Int32` holds the count).
+    static let maximumThreads = 1024
     static let defaultOptimizer: OptimizerKind = .adam
     static let defaultEpochs = 20
     static let defaultBatchSize = 128
@@ -93,14 +95,15 @@ struct TrainOptions: Equatable {
     static let initializers: [(name: String, initializer: Initializer)] =
         [("he", .he), ("xavier", .xavier), ("orthogonal", .orthogonal), ("guide-uniform", .guideUniform)]
 
-    static let specs: [OptionSpec] = DataInput.options(test: true) + [
+    static let specs: [OptionSpec] = DataInput.options(test: true, width: true) + [
         OptionSpec("model", value: "M", help: ModelGrammar.help, default: defaultModel),
         OptionSpec("loss", value: "L", help: losses.joined(separator: "|"), default: "softmax"),
         OptionSpec("optimizer", value: "O", help: optimizers.joined(separator: "|"), default: defaultOptimizer.rawValue),
         OptionSpec("lr", value: "X", help: "learning rate", default: "1e-3 for adam, 0.05 for momentum/nesterov, 0.1 for sgd"),
         OptionSpec("momentum", value: "X", help: "momentum of momentum and nesterov", default: "0.9"),
         OptionSpec("schedule", value: "S", help: "learning-rate schedule: constant, cosine (to 1% of --lr over the run), step (×0.5 every N/3 epochs)", default: defaultSchedule),
-        OptionSpec("epochs", value: "N", help: "passes over the training data", default: "\(defaultEpochs)"),
+        OptionSpec("epochs", value: "N", help: "passes over the training data (for lbfgs: its iteration budget, unless --max-iter gives it)", default: "\(defaultEpochs); 200 iterations for lbfgs"),
+        OptionSpec("max-iter", value: "N", help: "lbfgs: the iteration budget (the summary reports the iterations run and why it stopped)", default: "--epochs, else 200"),
         OptionSpec("batch-size", value: "N", help: "examples per mini-batch", default: "\(defaultBatchSize)"),
         OptionSpec("l2", value: "X", help: "L2 penalty λ on weights (λ/2·‖W‖²)", default: "0"),
         OptionSpec("l1", value: "X", help: "L1 penalty λ on weights", default: "0"),
@@ -140,20 +143,29 @@ struct TrainOptions: Equatable {
         if let m = args.string("model") { o.model = ModelGrammar(text: m) }
         _ = try o.model.form(command: command)
         o.model.preset?.apply(to: &o)   // the preset's settings, unless the options below say otherwise
-        if let l = try args.choice("loss", losses) { o.loss = LossFunction(name: l)! }
-        if let opt = try args.choice("optimizer", optimizers) {
-            o.configuration.optimizer = OptimizerKind(rawValue: opt)!
+        if let l = try args.choice("loss", losses), let loss = LossFunction(name: l) { o.loss = loss }
+        if let opt = try args.choice("optimizer", optimizers), let kind = OptimizerKind(rawValue: opt) {
+            o.configuration.optimizer = kind
             o.configuration.learningRate = defaultLearningRate(o.configuration.optimizer)
         }
         if let lr = try args.double("lr", in: 1e-12...1e6) { o.configuration.learningRate = lr }
         if let m = try args.double("momentum", in: 0...0.999999) { o.configuration.momentum = m }
         if let e = try args.int("epochs", minimum: 1) { o.configuration.epochs = e }
-        if let b = try args.int("batch-size", minimum: 1) { o.configuration.batchSize = b }
+        // L-BFGS runs full-batch iterations, not epochs: --max-iter, or --epochs when only that is given.
+        let maxIterations = try args.int("max-iter", minimum: 1)
+        if o.configuration.optimizer == .lbfgs {
+            let epochs = try args.int("epochs", minimum: 1)
+            o.configuration.lbfgsIterations = maxIterations ?? epochs ?? 200
+        } else if maxIterations != nil {
+            throw CLIError.usage("--max-iter is the iteration budget of --optimizer lbfgs; \(o.configuration.optimizer.rawValue) runs --epochs", command: command)
+        }
+        // Sizes within 32 bits: BLAS's sizes are 32-bit, and batch arithmetic must not overflow.
+        if let b = try args.int("batch-size", minimum: 1, maximum: Int(Int32.max)) { o.configuration.batchSize = b }
         if let name = try args.choice("schedule", schedules) { o.configuration.schedule = schedule(name) }
         if let l2 = try args.double("l2", in: 0...1e6) { o.configuration.regularization.l2 = l2 }
         if let l1 = try args.double("l1", in: 0...1e6) { o.configuration.regularization.l1 = l1 }
         if let name = try args.choice("init", initializers.map(\.name)) {
-            o.initializer = initializers.first { $0.name == name }!.initializer
+            o.initializer = initializers.first { $0.name == name }?.initializer
         }
         if let p = try args.double("dropout", in: 0...0.99) { o.dropout = p }
         if let a = args.string("augment") { o.configuration.augmentation = try ImageOptions.augmentation(a, command: command) }
@@ -167,7 +179,7 @@ struct TrainOptions: Equatable {
             guard let seed = UInt64(s) else { throw CLIError.usage("--seed expects a non-negative integer, got \"\(s)\"", command: command) }
             o.configuration.seed = seed
         }
-        o.threads = try args.int("threads", minimum: 1)
+        o.threads = try args.int("threads", minimum: 1, maximum: maximumThreads)
         if let out = args.string("out") { o.out = out }
         o.report = args.string("report")
         o.json = args.has("json")

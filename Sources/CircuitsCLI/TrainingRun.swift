@@ -32,6 +32,8 @@ final class TrainingRun<Scalar: BLASScalar> {
         var preprocessor: Preprocessor
         var featureCount: Int
         var featureNames: [String]?
+        /// The label column's name in the training file, when it had a header.
+        var labelName: String?
         var loadSeconds: Double
     }
 
@@ -42,7 +44,9 @@ final class TrainingRun<Scalar: BLASScalar> {
         self.mpi = mpi
         // Only rank 0 speaks; the other ranks' progress would repeat it.
         console = (mpi?.rank ?? 0) == 0 ? context.console : Console.capturing()
-        progress = ProgressReporter(console: console, json: options.json, totalEpochs: options.configuration.epochs)
+        // L-BFGS reports one full-batch optimization, not `epochs` passes.
+        progress = ProgressReporter(console: console, json: options.json,
+                                    totalEpochs: options.configuration.optimizer == .lbfgs ? 1 : options.configuration.epochs)
     }
 
     /// Every stage in order.
@@ -53,9 +57,11 @@ final class TrainingRun<Scalar: BLASScalar> {
         try resumeIfAsked(trainer)
         let parallel = try startDistributed(trainer, data: data)
         if options.diagnostics.allReduceOnly != nil, let parallel { try measureAllReduceOnly(parallel); return .success }
+        let c = options.configuration
+        let schedule = c.optimizer == .lbfgs ? "lbfgs, full batch, at most \(c.lbfgsIterations) iterations"
+                                             : "\(c.optimizer.rawValue) lr \(c.learningRate), batch \(c.batchSize), \(c.epochs) epochs"
         progress.note("model: \(options.modelName) \(model.summary), \(model.parameterCount) parameters; \(options.loss) loss, "
-                      + "\(options.configuration.optimizer.rawValue) lr \(options.configuration.learningRate), "
-                      + "batch \(options.configuration.batchSize), \(options.configuration.epochs) epochs, \(BLAS.threads) BLAS threads")
+                      + "\(schedule), \(BLAS.threads) BLAS threads")
         let outcome = try train(trainer, data: data)
         try parallel?.checkParametersAgree(epoch: trainer.completedEpochs)
         guard rank == 0 else { return .success }   // every rank holds rank 0's parameters: it alone evaluates and writes
@@ -71,31 +77,45 @@ final class TrainingRun<Scalar: BLASScalar> {
 
     // MARK: Data
 
-    /// Reads the data, splits off validation, fits preprocessing on the training part and converts every
-    /// part to `TrainingData`.
+    /// Reads the data, checks it against the task and the options, splits off validation, fits
+    /// preprocessing on the training part and converts every part to `TrainingData`.
+    ///
+    /// Every check that can fail runs here, before the model is built: a test file with no examples or
+    /// another width, one class, a continuous label column, `--pca` beyond what the training split spans.
     func prepareData() throws -> PreparedData {
         let loadStart = DispatchTime.now().uptimeNanoseconds
         let dataName = arguments.string("data") ?? ""
         let loaded = try DataInput.load(arguments)
+        DataInput.report(loaded.warnings, console: console)
         var testSet = loaded.test
         var testName = dataName
-        if let test = arguments.string("test") {
-            testSet = try DataInput.load(arguments, path: "test", labels: "test-labels").train
-            testName = test
-        }
         var all = loaded.train
         _ = consume loaded   // the training set is held once from here on
+        if let test = arguments.string("test") {
+            // Read as a model of this training set would read it: columns by name, LIBSVM at this width.
+            let expected = ExpectedColumns(featureCount: all.featureCount, featureNames: all.featureNames, labelName: all.labelName)
+            let read = try DataInput.load(arguments, path: "test", labels: "test-labels", expected: expected)
+            DataInput.report(read.warnings, console: console)
+            testSet = read.train
+            testName = test
+        }
         if let limit = options.diagnostics.limit, limit < all.count { all = try all.subset(Array(0..<limit)) }
         guard all.count > 0 else { throw CLIError.failure("\(dataName): no examples") }
         let loss = options.loss
         if loss.isRegression && all.targets == nil {
             throw CLIError.failure("\(dataName): \(loss) needs numeric labels (regression targets)")
         }
+        if !loss.isRegression { try DataChecks.requireClassification(all, name: dataName) }
         if loss.isBinary && all.classCount != 2 {
             throw CLIError.failure("\(loss) is a binary loss, but the data has \(all.classCount) classes; use softmax or multiclass-hinge")
         }
+        if let testSet, testSet.featureCount != all.featureCount {
+            throw CLIError.failure("\(testName): has \(testSet.featureCount) features per example; the training data \(dataName) has \(all.featureCount)")
+        }
         let classNames = loss.isRegression ? [] : all.classNames
-        let featureCount = all.featureCount, featureNames = all.featureNames
+        let featureCount = all.featureCount, featureNames = all.featureNames, labelName = all.labelName
+        // Counts only: holding a second reference to the features would make the in-place split copy them.
+        let wholeCounts = loss.isRegression ? nil : all.classCounts
         var trainSet = consume all, validationSet: Dataset? = nil
         if options.validationSplit > 0 {
             // In place: the validation rows move to the end and both parts are views of one buffer, so
@@ -107,6 +127,24 @@ final class TrainingRun<Scalar: BLASScalar> {
                 validationSet = parts.validation
             } else {
                 trainSet = parts.train.count > 0 ? parts.train : parts.validation   // too few rows to hold any out
+                console.printError("warning: \(dataName): \(trainSet.count) examples are too few to hold out \(options.validationSplit) for validation; training on all of them")
+            }
+        }
+        if let wholeCounts {
+            for w in DataChecks.splitWarnings(classNames: classNames, counts: wholeCounts, train: trainSet, validation: validationSet, name: dataName) {
+                console.printError("warning: \(w)")
+            }
+        }
+        if options.preprocessing == .pca, let k = options.pcaComponents {
+            try DataChecks.checkPCA(k, trainCount: trainSet.count, features: featureCount)
+        }
+        if options.preprocessing == .standardize {
+            let constant = Standardizer.constantColumns(of: trainSet.features)
+            if !constant.isEmpty && constant.count < featureCount {
+                let shown = constant.prefix(5).map { j in featureNames.map { "\"\($0[j])\"" } ?? "column \(j)" }.joined(separator: ", ")
+                console.printError("note: --standardize: \(constant.count) of \(featureCount) features are constant in the training split and are only centred (\(shown)\(constant.count > 5 ? ", …" : ""))")
+            } else if constant.count == featureCount {
+                console.printError("warning: \(dataName): every feature is constant in the training split; the model can only learn the class frequencies")
             }
         }
         let preprocessor = try Preprocessor.fit(options.preprocessing, on: trainSet.features, pcaComponents: options.pcaComponents)
@@ -117,6 +155,7 @@ final class TrainingRun<Scalar: BLASScalar> {
                 guard let t = d.targets else { throw CLIError.failure("\(file): needs numeric labels for \(loss)") }
                 return try TrainingData(features: features, values: Tensor(t).converted(to: Scalar.self), exampleShape: x.exampleShape)
             }
+            guard !d.labels.isEmpty else { throw CLIError.failure("\(file): has no labels to train or evaluate with") }
             return try TrainingData(features: features, labels: try DataInput.align(d, to: classNames, file: file),
                                     classes: classNames.count, exampleShape: x.exampleShape)
         }
@@ -129,7 +168,8 @@ final class TrainingRun<Scalar: BLASScalar> {
                       + (loss.isRegression ? "" : ", \(classNames.count) classes") + String(format: " (%.1fs)", loadSeconds))
         return PreparedData(name: dataName, testName: testName, train: train, validation: validation, test: test, trainSet: trainSet,
                             validationSet: validationSet, testCount: testSet?.count ?? 0, classNames: classNames,
-                            preprocessor: preprocessor, featureCount: featureCount, featureNames: featureNames, loadSeconds: loadSeconds)
+                            preprocessor: preprocessor, featureCount: featureCount, featureNames: featureNames, labelName: labelName,
+                            loadSeconds: loadSeconds)
     }
 
     // MARK: Model
@@ -139,6 +179,7 @@ final class TrainingRun<Scalar: BLASScalar> {
         let outputs = options.loss.isRegression ? 1 : options.loss.outputs(classes: data.classNames.count)
         let architecture = try options.model.architecture(exampleShape: data.train.exampleShape, outputs: outputs,
                                                           dropout: options.dropout, command: arguments.command)
+        try ModelFileCheck.check(architecture, name: "--model \(options.modelName)", stored: nil)   // sizes before any allocation
         var rng = SeededRNG(seed: options.configuration.seed)
         let model = try Sequential<Scalar>(inputShape: architecture.input, specs: architecture.layers,
                                            initializer: initializer(architecture), rng: &rng)
@@ -152,6 +193,7 @@ final class TrainingRun<Scalar: BLASScalar> {
         var extra = ["preprocessing": try ModelFile<Scalar>.json(data.preprocessor), "data": data.name,
                      "initializer": initializer(Architecture(input: model.inputShape, layers: model.specs)).rawValue]
         if let names = data.featureNames { extra["features"] = try ModelFile<Scalar>.json(names) }
+        if let label = data.labelName { extra["label"] = label }
         return ModelFile(model: model, loss: options.loss, classNames: data.classNames, configuration: options.configuration, extra: extra)
     }
 
@@ -161,7 +203,7 @@ final class TrainingRun<Scalar: BLASScalar> {
     func resumeIfAsked(_ trainer: Trainer<Scalar>) throws {
         guard options.resume && rank == 0 else { return }
         try DataInput.requireReadable(checkpointURL.path)
-        let checkpoint = try Checkpoint<Scalar>.read(from: checkpointURL)
+        let checkpoint = try Checkpoint<Scalar>.decode(try ModelFileCheck.read(checkpointURL))
         guard checkpoint.fingerprint == options.fingerprint else {
             throw CLIError.failure("\(checkpointURL.path): written with other settings (\(checkpoint.fingerprint)); resume with the same options")
         }
@@ -220,6 +262,8 @@ final class TrainingRun<Scalar: BLASScalar> {
         var epochsThisRun: Int
         /// Tensor buffers allocated at the end of each epoch of this run (a warm epoch allocates none).
         var buffersAtEpochEnd: [Int]
+        /// How an L-BFGS run ended: iterations against the budget, and why.
+        var lbfgs: LBFGSOutcome? = nil
     }
 
     /// Trains with progress, Ctrl-C and checkpoints.
@@ -262,7 +306,7 @@ final class TrainingRun<Scalar: BLASScalar> {
             trainer.history.append(partial)
         }
         return Outcome(interrupted: result.interrupted, seconds: seconds(since: start),
-                       epochsThisRun: trainer.completedEpochs - epochsBefore, buffersAtEpochEnd: buffers)
+                       epochsThisRun: trainer.completedEpochs - epochsBefore, buffersAtEpochEnd: buffers, lbfgs: result.lbfgs)
     }
 
     // MARK: Evaluation
@@ -304,7 +348,9 @@ final class TrainingRun<Scalar: BLASScalar> {
         var settings: [(String, String)] = [
             ("data", data.name), ("model", options.modelName), ("layers", model.summary), ("parameters", "\(model.parameterCount)"),
             ("loss", "\(options.loss)"), ("optimizer", c.optimizer.rawValue), ("learning rate", "\(c.learningRate)"),
-            ("batch size", "\(c.batchSize)"), ("epochs", "\(trainer.completedEpochs) of \(c.epochs)"),
+            ("batch size", c.optimizer == .lbfgs ? "full batch" : "\(c.batchSize)"),
+            outcome.lbfgs.map { ("iterations", "\($0.iterations) of at most \($0.maxIterations) (\($0.stopReason.rawValue))") }
+                ?? ("epochs", "\(trainer.completedEpochs) of \(c.epochs)"),
             ("L2 / L1", "\(c.regularization.l2) / \(c.regularization.l1)"), ("dropout", "\(options.dropout)"),
             ("validation split", "\(options.validationSplit)"),
             ("preprocessing", options.preprocessing == .pca ? "pca \(options.pcaComponents ?? 0)" : options.preprocessing.rawValue),
@@ -384,7 +430,9 @@ final class TrainingRun<Scalar: BLASScalar> {
         let summary = TrainCommand.Summary(interrupted: outcome.interrupted, epochs: trainer.completedEpochs, trainSeconds: outcome.seconds,
                                            examplesPerSecond: rate, testAccuracy: evaluation.test?.accuracy,
                                            testExamples: evaluation.test?.total, validationAccuracy: trainer.history.last?.validationAccuracy,
-                                           testRMSE: evaluation.regression?.rmse, testR2: evaluation.regression?.r2, model: options.out, report: options.report)
+                                           testRMSE: evaluation.regression?.rmse, testR2: evaluation.regression?.r2, model: options.out, report: options.report,
+                                           iterations: outcome.lbfgs?.iterations, maxIterations: outcome.lbfgs?.maxIterations,
+                                           stopReason: outcome.lbfgs?.stopReason.rawValue)
         if options.json {
             console.print(ProgressReporter.json(summary))
             return
@@ -395,7 +443,12 @@ final class TrainingRun<Scalar: BLASScalar> {
             console.print("validation accuracy \(ProgressReporter.percent(va))")
         }
         if let r = evaluation.regression { console.print(String(format: "test RMSE %.4g  R² %.4f", r.rmse, r.r2)) }
-        console.print("training: \(trainer.completedEpochs) epochs in " + String(format: "%.1f s", outcome.seconds) + ", \(ProgressReporter.rate(rate)) examples/s")
+        if let l = outcome.lbfgs {
+            console.print("training: L-BFGS, \(l.iterations) iteration\(l.iterations == 1 ? "" : "s") of at most \(l.maxIterations) (stopped: \(l.stopReason.rawValue)), "
+                          + "\(l.evaluations) loss evaluations in " + String(format: "%.1f s", outcome.seconds))
+        } else {
+            console.print("training: \(trainer.completedEpochs) epochs in " + String(format: "%.1f s", outcome.seconds) + ", \(ProgressReporter.rate(rate)) examples/s")
+        }
         console.print("model: \(options.out)" + (options.report.map { "  report: \($0)" } ?? ""))
     }
 

@@ -22,6 +22,12 @@ public struct Dataset: Sendable {
     public var targets: [Float]?
     /// Column names from a CSV header, when there was one.
     public var featureNames: [String]?
+    /// The label column's name from a CSV header, when there was one (a model stores it, so a file with
+    /// its columns in another order is still read right).
+    public var labelName: String?
+    /// What the reader did that the user should know about although it is not an error: rows left out for
+    /// missing values, a first row taken as a header by a guess. Empty for most files.
+    public var warnings: [String] = []
     /// The shape of one example: `[featureCount]` for flat rows, `[1, 28, 28]` for an IDX image file,
     /// the trailing dimensions of an NPY array. Each row of `features` holds one example in row-major
     /// order. Set it with `reshapingExamples(to:)`, which checks it.
@@ -66,9 +72,10 @@ public struct Dataset: Sendable {
     /// The same examples seen with another per-example shape (`[1, 28, 28]` for rows of 784 pixels).
     /// - Throws: `DataError.shapeMismatch` naming both when the shape's size is not the features per row.
     public func reshapingExamples(to shape: [Int]) throws -> Dataset {
-        guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }), shape.reduce(1, *) == featureCount else {
+        // checkedProduct: a shape is an argument like any other, and its product must not overflow.
+        guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }), checkedProduct(shape) == featureCount else {
             throw DataError.shapeMismatch(file: "Dataset", expected: "an example shape of \(featureCount) features",
-                                          found: "\(shape.map(String.init).joined(separator: "×")) = \(shape.reduce(1, *))")
+                                          found: "\(shape.map(String.init).joined(separator: "×")) = \(checkedProduct(shape).map(String.init) ?? "more than 2⁶³")")
         }
         var copy = self
         copy.exampleShape = shape
@@ -87,7 +94,7 @@ public struct Dataset: Sendable {
     /// Number of examples of each class, indexed by class.
     public var classCounts: [Int] {
         var counts = [Int](repeating: 0, count: classCount)
-        for label in labels { counts[label] += 1 }
+        for label in labels where label >= 0 && label < counts.count { counts[label] += 1 }
         return counts
     }
 
@@ -131,10 +138,13 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        return Dataset(unchecked: gathered,
-                       labels: labels.isEmpty ? [] : indices.map { labels[$0] },
-                       classNames: classNames,
-                       targets: targets.map { t in indices.map { t[$0] } },
-                       featureNames: featureNames, exampleShape: exampleShape)
+        var result = Dataset(unchecked: gathered,
+                             labels: labels.isEmpty ? [] : indices.map { labels[$0] },
+                             classNames: classNames,
+                             targets: targets.map { t in indices.map { t[$0] } },
+                             featureNames: featureNames, exampleShape: exampleShape)
+        result.labelName = labelName
+        result.warnings = warnings
+        return result
     }
 }

@@ -21,6 +21,9 @@ public struct BatchNormConfiguration: LayerConfiguration, Equatable {
         return input.count == 3 ? "BatchNorm2d(\(c))" : "BatchNorm1d(\(c))"
     }
 
+    /// γ and β per channel (the running statistics are state, not parameters).
+    public func parameterCount(for input: [Int]) -> Int? { checkedCount([2, input.first ?? 0]) }
+
     public func outputShape(for input: [Int]) throws -> [Int] {
         guard momentum >= 0, momentum <= 1, epsilon > 0, epsilon.isFinite else {
             throw LayerError.invalidConfiguration(layer: description, reason: "momentum \(momentum) must be in [0, 1] and ε \(epsilon) > 0")

@@ -93,6 +93,11 @@ public struct Conv2DConfiguration: LayerConfiguration, Equatable {
         return description.replacingOccurrences(of: "Conv2D(", with: "Conv2D(\(c)→")
     }
 
+    /// filters × Cin × kh × kw weights, plus a bias per filter.
+    public func parameterCount(for input: [Int]) -> Int? {
+        checkedCount([filters, input.first ?? 0, kernel.height, kernel.width], plus: bias ? filters : 0)
+    }
+
     public func outputShape(for input: [Int]) throws -> [Int] {
         guard filters > 0 else { throw LayerError.invalidConfiguration(layer: description, reason: "filters must be > 0, got \(filters)") }
         guard kernel.height >= 1, kernel.width >= 1 else {

@@ -220,9 +220,11 @@ public final class Sequential<Scalar: BLASScalar> {
         guard n > batchSize else { return try run(x) }
         var pieces: [Tensor<Scalar>] = []
         for start in stride(from: 0, to: n, by: batchSize) {
-            pieces.append(try run(try x.rows(start..<min(start + batchSize, n))))
+            let piece = try run(try x.rows(start..<min(start + batchSize, n)))
+            pieces.append(try piece.reshaped([piece.shape[0], piece.count / Swift.max(piece.shape[0], 1)]))   // rows, for concatenate
         }
-        return try Tensor.concatenate(pieces, axis: 0)
+        let joined = try Tensor.concatenate(pieces, axis: 0)
+        return try joined.reshaped([n] + (k == 0 ? inputShape : shapes[k - 1]))
     }
 
     /// Predicted classes: argmax of the scores, or score > 0 for a one-output (binary) model.

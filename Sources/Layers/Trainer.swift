@@ -18,7 +18,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var earlyStoppingPatience: Int? = nil
     /// Per-class loss weights for unbalanced data (nil: all 1).
     public var classWeights: [Double]? = nil
-    /// Iterations for `.lbfgs` (full batch; `epochs` is ignored).
+    /// The iteration budget of `.lbfgs` (full batch; `epochs` is not used by it: the CLI passes
+    /// `--max-iter`, or `--epochs` when only that is given).
     public var lbfgsIterations = 200
     /// Random shifts and flips of training images (nil: none). See `ImageAugmentation`.
     public var augmentation: ImageAugmentation? = nil
@@ -34,6 +35,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if let c = clipNorm, !(c > 0) { throw TrainingError.invalidConfiguration("clip norm \(c) must be > 0") }
         if let w = classWeights, w.contains(where: { !($0 >= 0) || !$0.isFinite }) { throw TrainingError.invalidConfiguration("class weights must be finite and ≥ 0") }
         if let a = augmentation, a.shift < 0 { throw TrainingError.invalidConfiguration("augmentation shift \(a.shift) must be ≥ 0") }
+        guard lbfgsIterations > 0 else { throw TrainingError.invalidConfiguration("L-BFGS iterations \(lbfgsIterations) must be > 0") }
         try schedule.validate()
     }
 
@@ -73,10 +75,14 @@ public struct TrainingHistory: Codable, Sendable {
     /// True when the callback asked to stop.
     public var interrupted = false
     public var seconds = 0.0
+    /// How an L-BFGS run ended (nil for the first-order optimizers).
+    public var lbfgs: LBFGSOutcome? = nil
 }
 
+
 /// Trains a `Sequential` model: epochs of shuffled mini-batches, forward on a tape, loss, backward,
-/// regularization, optional all-reduce hook, optional clipping, optimizer step.
+/// regularization, optional gradient synchronization (`GradientSynchronizer`), optional clipping,
+/// optimizer step.
 ///
 /// The step reuses its buffers: the batch is gathered into a preallocated tensor, the tape's arena
 /// hands back last step's outputs, parameters' gradients and optimizer state are updated in place.
@@ -171,6 +177,9 @@ public final class Trainer<Scalar: BLASScalar> {
         let parameters = model.parameters
         tape.reset()
         for p in parameters { p.variable.zeroGrad() }
+        // Gradients that go straight to the optimizer (nothing clips or exchanges them in between) may
+        // land in its state directly: momentum's velocity is updated by the backward's own GEMMs.
+        let fused = synchronizer == nil && configuration.clipNorm == nil && x.rows > 0 ? try optimizer.prepareGradients(parameters) : false
         if x.rows == 0, let synchronizer {
             return try emptyStep(parameters, optimizer, synchronizer, epoch: epoch, step: step)
         }
@@ -184,6 +193,7 @@ public final class Trainer<Scalar: BLASScalar> {
             throw TrainingError.nonFinite(what: "loss", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
         }
         try tape.backward(l)
+        if fused { for p in parameters { p.variable.settlePrimedGradient() } }
         configuration.regularization.addGradients(parameters)
         try gradientHook?(parameters)
         if let synchronizer {
@@ -209,9 +219,9 @@ public final class Trainer<Scalar: BLASScalar> {
         return value
     }
 
-    /// A data-parallel step on a rank whose part of the global batch is empty (a last batch smaller than
-    /// the number of ranks): it contributes a zero gradient but still joins the all-reduce and takes the
-    /// same optimizer step, so its parameters stay equal to the other ranks'.
+    /// A data-parallel step of a process whose part of the global batch is empty (a last batch smaller
+    /// than the number of parts): it contributes a zero gradient but still synchronizes and takes the same
+    /// optimizer step, so its parameters stay equal to the other processes'.
     func emptyStep(_ parameters: [Parameter<Scalar>], _ optimizer: any Optimizer<Scalar>, _ synchronizer: any GradientSynchronizer<Scalar>,
                    epoch: Int, step: Int) throws -> Double {
         for p in parameters {
@@ -269,6 +279,9 @@ public final class Trainer<Scalar: BLASScalar> {
         let outputs = model.outputCount
         if case .classes = train.targets, outputs != loss.outputs(classes: train.classes) {
             throw TrainingError.invalidConfiguration("the model has \(outputs) outputs but \(loss) on \(train.classes) classes needs \(loss.outputs(classes: train.classes))")
+        }
+        if let weights = configuration.classWeights, case .classes = train.targets, weights.count != train.classes {
+            throw TrainingError.invalidConfiguration("\(weights.count) class weights for \(train.classes) classes")
         }
         var history = TrainingHistory()
         let start = DispatchTime.now().uptimeNanoseconds
@@ -385,7 +398,10 @@ public final class Trainer<Scalar: BLASScalar> {
         history.epochs.append(report)
         self.history.append(report)
         history.bestEpoch = 1
-        completedEpochs = configuration.epochs
+        history.lbfgs = LBFGSOutcome(iterations: lbfgs.iterations, maxIterations: lbfgs.maxIterations, evaluations: lbfgs.evaluations,
+                                     stopReason: lbfgs.stopReason)
+        // One full-batch optimization, not `epochs` passes: the iterations are in `history.lbfgs`.
+        completedEpochs = 1
         _ = callback?(.epoch(report))
     }
 

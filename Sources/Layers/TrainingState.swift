@@ -50,6 +50,22 @@ extension Trainer {
         for (p, value) in zip(parameters, state.parameters) where p.variable.value.shape != value.shape {
             throw TensorError.shapeMismatch(op: "restore \(p.name)", lhs: p.variable.value.shape, rhs: value.shape)
         }
+        // A snapshot read from a file is input: the optimizer's kernels write through its buffers unchecked,
+        // so a buffer of another size would be written out of bounds, and counters must not overflow.
+        if let saved = state.optimizer {
+            guard saved.steps >= 0, saved.steps < Int(Int32.max) else {
+                throw LayerError.invalidState(layer: "optimizer", reason: "step count \(saved.steps) is outside 0..<\(Int32.max)")
+            }
+            for (name, buffers) in saved.buffers where !buffers.isEmpty {
+                guard buffers.count == parameters.count, zip(buffers, parameters).allSatisfy({ $0.shape == $1.variable.value.shape }) else {
+                    throw LayerError.invalidState(layer: "optimizer", reason: "its \"\(name)\" buffers do not match the model's \(parameters.count) parameters")
+                }
+            }
+        }
+        guard state.completedEpochs >= 0, state.completedEpochs < Int(Int32.max),
+              state.history.allSatisfy({ $0.epoch >= 1 && $0.epoch <= max(state.completedEpochs + 1, 1) }) else {
+            throw LayerError.invalidState(layer: "model", reason: "epoch count \(state.completedEpochs) and its history of \(state.history.count) epochs do not fit together")
+        }
         try model.restore(layerStates: state.layers)
         for (p, value) in zip(parameters, state.parameters) { p.variable.value = value }
         if let saved = state.optimizer { try optimizer?.restore(saved) }

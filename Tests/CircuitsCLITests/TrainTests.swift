@@ -88,9 +88,14 @@ struct TrainTests {
         #expect(r.output.split(separator: "\n").count == 2)
         let wrongWidth = dir.appendingPathComponent("wide.csv").path
         try "a,b,c,d\n1,2,3,4\n".write(toFile: wrongWidth, atomically: true, encoding: .utf8)
+        // The model knows its feature names (x, y), so a file with a header is matched by name…
         let bad = circuits(["predict", "--model", model, "--data", wrongWidth, "--label-column", "none"])
         #expect(bad.code == .failure)
-        #expect(bad.errors.contains("expects 2"))
+        #expect(bad.errors.contains("no columns named \"x\", \"y\", features of the model"), "\(bad.errors)")
+        // …and by position when told the file has no header.
+        let positional = circuits(["predict", "--model", model, "--data", wrongWidth, "--label-column", "none", "--header", "no"])
+        #expect(positional.code == .failure)
+        #expect(positional.errors.contains("expected a number") || positional.errors.contains("expects 2"), "\(positional.errors)")
     }
 
     @Test("a toy 2-D set trains to high accuracy and the report draws its decision regions")

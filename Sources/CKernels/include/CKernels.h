@@ -56,4 +56,13 @@ void circuits_add_f64(double *y, const double *x, size_t n);
 float circuits_sum_f32(const float *x, size_t n);
 double circuits_sum_f64(const double *x, size_t n);
 
+/// word2vec's inner loop (Sources/CKernels/word2vec.c): one input vector against `count` rows of `rows`
+/// (row i at rows + targets[i]·stride) with labels 0/1; accumulates the input's step into neu1e and
+/// updates the rows in place. `stride` is a multiple of 16 (rows zero-padded). `kernel` is what
+/// circuits_w2v_kernel() returned: 2 AVX-512, 1 AVX2+FMA, 0 portable (any value may be forced, lower only).
+int circuits_w2v_kernel(void);
+void circuits_w2v_update(int kernel, const float *input, float *neu1e, float *rows, const int32_t *targets,
+                         const float *labels, size_t count, float alpha, size_t stride, const float *sigmoid,
+                         int skip_outside);
+
 #endif
