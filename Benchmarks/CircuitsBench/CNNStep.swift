@@ -114,3 +114,41 @@ func cnnStepWorker(_ o: WorkerOptions) throws {
                     "buffers_allocated": allocated, "version": "circuits"])
     }
 }
+
+/// `--suite cnn`: one Adam training step of the small CNN at batch 64 against PyTorch's
+/// (Benchmarks/peers/cnn_step_torch.py) at each thread count, paired: each sample a fresh process, the
+/// sides alternating round by round, two-thread samples bracketed by the core check (PairedRunner.swift).
+/// Target (issue #14): ≥ 1.5× torch's examples/s at 1 and at 2 threads.
+func cnnSuite(_ context: BenchContext) throws -> [BenchFigure] {
+    let quick = context.quick
+    let rounds = quick ? 2 : 5
+    let runner = PeerRunner(context: context)
+    var figures: [BenchFigure] = []
+    for threads in context.options.threads {
+        let args = ["--threads", "\(threads)", "--batch", "64", "--repetitions", quick ? "3" : "5", "--steps", quick ? "10" : "30"]
+        var sides = [context.worker("cnn-step", args)]
+        if let torch = runner.side("cnn_step_torch.py", args) { sides.append(torch) }
+        context.report.say("  (cnn step vs torch, threads=\(threads): \(rounds) rounds of \(sides.map(\.name).joined(separator: ", ")), each a fresh process)")
+        let result = runPaired(sides, rounds: rounds, threads: threads, report: context.report, label: "cnn step threads=\(threads)")
+        if let why = result.unavailable["circuits"] { throw BenchOptions.UsageError(description: "cnn-step worker failed: \(why)") }
+        let ours = result.values("circuits"), theirs = result.values("cnn_step_torch.py")
+        guard !ours.isEmpty else { continue }
+        let our = median(ours), base = theirs.isEmpty ? nil : median(theirs)
+        let records = (result.records["circuits"] ?? []).compactMap(\.first)
+        let phases = ["forward_ms", "backward_ms", "update_ms"].map { key in median(records.compactMap { $0.double(key) }) }
+        let allocated = records.compactMap { $0.int("buffers_allocated") }.max() ?? -1
+        let version = result.records["cnn_step_torch.py"]?.first?.first?.version ?? "?"
+        var f = BenchFigure(suite: "cnn", name: "cnn-step adam batch=64 threads=\(threads)", value: our, unit: "ex/s", baseline: base,
+                            baselineName: "torch", ratio: base.map { our / $0 },
+                            note: String(format: "%.2f ms/step (forward+loss %.2f, backward %.2f, update %.2f); %.1f GFLOP/s; "
+                                         + "tensor buffers allocated over the timed steps: %d; ", 64 / our * 1e3, phases[0], phases[1], phases[2],
+                                         our * smallCNNFLOPsPerExample / 1e9, allocated)
+                                + (base == nil ? "torch not measured"
+                                   : "torch \(version), medians over \(ours.count) ours / \(theirs.count) theirs, fresh processes, alternating"
+                                     + (result.retries > 0 ? "; \(result.retries) sample(s) retaken after the core check" : "")))
+        f.requireRatio(atLeast: 1.5, "≥ 1.5× torch")
+        f.judgeNoise(ours: ours, theirs: theirs, contaminated: result.contaminated)
+        figures.append(f)
+    }
+    return figures
+}

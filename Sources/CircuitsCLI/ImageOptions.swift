@@ -15,7 +15,7 @@ enum ImageOptions {
 
     static let augmentSpec = OptionSpec("augment", value: "A",
                                         help: "on-the-fly image augmentation of training batches: shift:K (random shift up to K pixels, zero fill), flip (left–right), e.g. shift:2,flip; none",
-                                        default: "none (the cnn preset: shift:2,flip)")
+                                        default: "none (the cnn preset: flip)")
 
     /// Fashion-MNIST's ten classes, in label order (Xiao, Rasul & Vollgraf 2017, the data set's README).
     static let fashionMNISTClasses = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]

@@ -198,7 +198,8 @@ public final class Sequential<Scalar: BLASScalar> {
     }
 
     /// The output of layers `0..<k` for `x` in evaluation mode (k = `layers.count` gives the scores), in
-    /// chunks of `batchSize` examples: what the network computes at layer k.
+    /// chunks of at most `batchSize` examples: what the network computes at layer k. Chunks are smaller
+    /// when a layer's outputs are large (conv maps), so that no intermediate holds more than 2²² scalars.
     /// - Throws: `TensorError.shapeMismatch` when `x` does not hold examples of the model's input shape.
     public func activations(_ x: Tensor<Scalar>, throughLayer k: Int, batchSize: Int = 2048) throws -> Tensor<Scalar> {
         guard k >= 0, k <= layers.count else {
@@ -216,11 +217,16 @@ public final class Sequential<Scalar: BLASScalar> {
         if splitsOwnWork && Parallel.ownThreads == nil {
             return try Parallel.withOwnThreads { try activations(x, throughLayer: k, batchSize: batchSize) }
         }
+        // The small CNN's first conv map is 25,088 scalars per example: 2048 of them would be 205 MB per
+        // intermediate, freshly mapped for every chunk (no tape, no arena). 2²² scalars (16 MB in Float)
+        // still give the ops hundreds of images to split across threads.
+        let widest = ([inputShape] + shapes.prefix(k)).map { $0.reduce(1, *) }.max() ?? 1
+        let chunk = Swift.max(1, Swift.min(batchSize, (1 << 22) / Swift.max(widest, 1)))
         let n = x.shape[0]
-        guard n > batchSize else { return try run(x) }
+        guard n > chunk else { return try run(x) }
         var pieces: [Tensor<Scalar>] = []
-        for start in stride(from: 0, to: n, by: batchSize) {
-            let piece = try run(try x.rows(start..<min(start + batchSize, n)))
+        for start in stride(from: 0, to: n, by: chunk) {
+            let piece = try run(try x.rows(start..<min(start + chunk, n)))
             pieces.append(try piece.reshaped([piece.shape[0], piece.count / Swift.max(piece.shape[0], 1)]))   // rows, for concatenate
         }
         let joined = try Tensor.concatenate(pieces, axis: 0)
