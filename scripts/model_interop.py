@@ -10,6 +10,8 @@ architecture as JSON and, when the CLI wrote it, the preprocessing (`preprocessi
   "config": {"outputs": 8, "bias": true}}, {"kind": "activation", "config": {"function": {"relu": {}}}},
   ...]}; tensors follow PyTorch's state_dict: "<layer>.weight" of a dense layer is [outputs, inputs], as
   torch.nn.Linear holds it.
+  Conv and batch-norm layers (torch mode only) hold nn.Conv2d's [Cout, Cin, kh, kw] weights and
+  nn.BatchNorm's weight, bias, running_mean, running_var and num_batches_tracked (I64, shape []).
 - Format 1 (the first release): `architecture` is a list such as [{"dense": {"inputs": 2, "outputs": 8}},
   {"relu": {}}], and dense weights are [inputs, outputs].
 
@@ -118,6 +120,45 @@ def forward(x, architecture, tensors):
     return x
 
 
+def size2(v):
+    """(height, width) of a Size2D ({"height": 3, "width": 3}) or an integer."""
+    return (v["height"], v["width"]) if isinstance(v, dict) else (v, v)
+
+
+def padding4(v):
+    """(top, bottom, left, right) of a Padding2D or an integer."""
+    return (v["top"], v["bottom"], v["left"], v["right"]) if isinstance(v, dict) else (v, v, v, v)
+
+
+def conv_padding(padding, k, d):
+    """A convolution's (top, bottom, left, right): "same" pads d·(k − 1) in total, the smaller half first."""
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        h, w = d[0] * (k[0] - 1), d[1] * (k[1] - 1)
+        return (h // 2, h - h // 2, w // 2, w - w // 2)
+    return padding4(padding)
+
+
+def window_output(shape, k, s, d, pad):
+    """[H', W'] of a window over [C, H, W] with padding (top, bottom, left, right)."""
+    h = (shape[1] + pad[0] + pad[1] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    w = (shape[2] + pad[2] + pad[3] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    return [h, w]
+
+
+def PaddedConv2d(cin, cout, k, s, d, pad, bias):
+    """nn.Conv2d with any (top, bottom, left, right) zero padding; its state_dict names stay weight/bias."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Padded(nn.Conv2d):
+        def forward(self, x):
+            return super().forward(F.pad(x, (pad[2], pad[3], pad[0], pad[1])))
+
+    return Padded(cin, cout, k, stride=s, padding=0, dilation=d, bias=bias)
+
+
 def torch_model(architecture):
     """The torch.nn.Sequential with the same modules in the same order (so state_dict names match)."""
     import torch.nn as nn
@@ -139,6 +180,28 @@ def torch_model(architecture):
             shape = [int(np.prod(shape))]
         elif kind == "dropout":
             modules.append(nn.Dropout(config["probability"]))
+        elif kind == "conv2d":
+            k, s, d = size2(config["kernel"]), size2(config.get("stride", 1)), size2(config.get("dilation", 1))
+            pad = conv_padding(config.get("padding", "same"), k, d)
+            modules.append(PaddedConv2d(shape[0], config["filters"], k, s, d, pad, config.get("bias", True)))
+            shape = [config["filters"]] + window_output(shape, k, s, d, pad)
+        elif kind in ("maxpool2d", "avgpool2d"):
+            k, s = size2(config["kernel"]), size2(config.get("stride", config["kernel"]))
+            d = size2(config.get("dilation", 1))
+            pad = padding4(config.get("padding", 0))
+            if pad[0] != pad[1] or pad[2] != pad[3]:
+                raise SystemExit("model_interop: torch pooling takes symmetric padding only")
+            if kind == "maxpool2d":
+                modules.append(nn.MaxPool2d(k, s, (pad[0], pad[2]), d))
+            else:
+                modules.append(nn.AvgPool2d(k, s, (pad[0], pad[2]), count_include_pad=True))
+            shape = [shape[0]] + window_output(shape, k, s, d, pad)
+        elif kind == "globalavgpool":
+            modules.append(nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten()))
+            shape = [shape[0]]
+        elif kind == "batchnorm":
+            bn = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
+            modules.append(bn(shape[0], eps=config.get("epsilon", 1e-5), momentum=config.get("momentum", 0.1)))
         else:
             raise SystemExit(f"model_interop: no torch equivalent written for layer {kind!r}")
     return nn.Sequential(*modules), layers_of(architecture)[0]

@@ -45,6 +45,7 @@ for suite in options.suites {
             report.add(try vectorizedGatesSuite(context))
         case .peers: report.add(try peersSuite(context))
         case .conv: report.add(try convSuite(context))
+        case .cnn: report.add(try cnnSuite(context))
         case .word2vec: report.add(try word2vecSuite(context))
         case .tsne: report.add(try tsneSuite(context))
         }

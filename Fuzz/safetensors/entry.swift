@@ -46,6 +46,7 @@ private func sameBytes(_ a: AnyTensor, _ b: AnyTensor) -> Bool {
         switch t {
         case let .float(x): return x.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
         case let .double(x): return x.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
+        case let .int64(x): return x.scalars.withUnsafeBytes { Array($0) }
         }
     }
     return bytes(a) == bytes(b)

@@ -29,7 +29,7 @@ struct DataInput {
             OptionSpec("label-column", value: "C", help: "CSV label column: last, none, a 0-based index, or a header name", default: "last"),
             OptionSpec("header", value: "H", help: "CSV header row: yes, no, or auto (guessed, with a warning when the guess is a close call)", default: "auto"),
             OptionSpec("nan", value: "P", help: "NaN, ±Inf or missing feature values: error (naming file, row and column) or drop (leave those rows out, with a warning)", default: "error"),
-        ]
+        ] + ImageOptions.dataSpecs
         if width {
             o.append(OptionSpec("features", value: "N", help: "LIBSVM: the number of features (absent indices are zeros)", default: "the largest index in the file"))
         }
@@ -55,6 +55,15 @@ struct DataInput {
         guard let path = args.string(pathOption) else {
             throw CLIError.usage("--\(pathOption) is required", command: args.command)
         }
+        // --image-shape and --class-names apply to whatever was read.
+        return try ImageOptions.apply(try read(args, path: path, labels: labelsOption, labelColumn: labelColumn, expected: expected,
+                                               labelsOptional: labelsOptional),
+                                      arguments: args, path: path)
+    }
+
+    /// `load` before the image options.
+    static func read(_ args: ParsedArguments, path: String, labels labelsOption: String, labelColumn: CSVOptions.LabelColumn?,
+                     expected: ExpectedColumns?, labelsOptional: Bool) throws -> InputData {
         if path.hasPrefix("toy:") { return InputData(train: try toy(path, command: args.command), test: nil, format: .csv) }
         if path.hasPrefix("synthetic:") { return InputData(train: try synthetic(path, command: args.command), test: nil, format: .csv) }
         try requireReadable(path)

@@ -10,8 +10,8 @@ import Tensor
 /// 10⁶ × 10⁶ weights, or an input shape whose product overflows, would make `ModelFile.decode` allocate
 /// terabytes or trap on the overflow before it could notice that the tensors are missing. These checks
 /// come first: every shape along the network must have a product within BLAS's 32-bit sizes, and a dense
-/// layer's weights must be no more than the file actually stores. (Other layer kinds are covered by the
-/// shape checks; their own parameter counts are known only to their configurations.)
+/// layer's weights — any layer's parameters, as its configuration counts them (`parameterCount(for:)`) —
+/// must be no more than the file actually stores.
 enum ModelFileCheck {
     /// BLAS's sizes are 32-bit (Debian's OpenBLAS), so no example or layer may exceed this many scalars.
     static let limit = Int(Int32.max)
@@ -66,6 +66,9 @@ enum ModelFileCheck {
             guard let out = try? spec.configuration.outputShape(for: shape) else { return }
             if spec.configuration is DenseConfiguration, let outputs = out.first {
                 try dense(shape.reduce(1, *), outputs, layer: i, name: name, stored: stored)
+            } else {
+                try parameters(spec.configuration.parameterCount(for: shape), layer: i, spec.configuration.summary(input: shape),
+                               name: name, stored: stored)
             }
             _ = try product(out, "layer \(i)'s output (\(spec.description))", name: name)
             shape = out
@@ -82,6 +85,17 @@ enum ModelFileCheck {
             p = r
         }
         return p
+    }
+
+    /// A layer's parameter count (`LayerConfiguration.parameterCount`; nil: it overflows) against BLAS's
+    /// sizes and the values the file stores.
+    static func parameters(_ count: Int?, layer: Int, _ summary: String, name: String, stored: Int?) throws {
+        guard let count, count <= limit else {
+            throw CLIError.failure("\(name): layer \(layer) (\(summary)) has \(count.map(String.init) ?? "more than Int.max") parameters, more than BLAS's \(limit)")
+        }
+        if let stored, count > stored {
+            throw CLIError.failure("\(name): layer \(layer) (\(summary)) has \(count) parameters, more than the \(stored) values the file stores")
+        }
     }
 
     static func dense(_ inputs: Int, _ outputs: Int, layer: Int, name: String, stored: Int?) throws {

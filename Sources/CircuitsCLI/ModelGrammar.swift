@@ -7,16 +7,29 @@ import Layers
 ///     mlp:256,128                dense → relu for each width, then the output layer
 ///     mlp:256,128:gelu           the same with another activation (relu, leaky-relu, sigmoid, tanh,
 ///                                softplus, elu, gelu, silu)
-///     dense:128,gelu,dropout:0.2 a list of layers: dense:N, an activation name, dropout:P, flatten
+///     cnn                        the convolutional preset for 28×28 images (`ModelPreset.cnn`)
+///     dense:128,gelu,dropout:0.2 a list of layers:
+///       dense:N                  a dense layer of N outputs
+///       conv:32x3                32 filters 3×3, stride 1, `same` padding
+///       conv:8x5x3/2             8 filters 5 high × 3 wide, stride 2 (`same` padding)
+///       conv:16x3:valid          no padding (`:same`, `:valid`, or `:N` pixels on every side)
+///       pool:2, pool:3/2         max pooling, window 2 stride 2 / window 3 stride 2 (`:N` pads)
+///       avgpool:2, avgpool:3/2   average pooling
+///       gap                      global average pooling ([C, H, W] → [C])
+///       bn                       batch normalization (per channel of conv maps, per feature of vectors)
+///       dropout:P, flatten, and the activation names
 ///
 /// The output layer (dense with as many outputs as the loss needs) is appended unless the list already
 /// ends with a dense layer of exactly that width; a flatten layer is inserted before a dense layer whose
 /// input is not a vector. `--dropout P` adds dropout after each hidden activation of an `mlp:` model.
+/// A list that starts with a convolution or pooling takes the examples as images: `[C, H, W]`, with
+/// `[H, W]` examples (NPY) as one channel; rows of pixels (CSV, LIBSVM) need `--image-shape`.
 struct ModelGrammar: Equatable {
     /// The text as given.
     var text: String
 
-    static let help = "linear, mlp:W1,W2,…[:ACTIVATION], or a list of layers (dense:N, ACTIVATION, dropout:P, flatten)"
+    static let help = "linear, mlp:W1,W2,…[:ACTIVATION], cnn, or a list of layers (dense:N, conv:FxK[xK2][/S][:same|valid|P], "
+        + "pool:K[/S], avgpool:K[/S], gap, bn, dropout:P, flatten, ACTIVATION)"
 
     /// One layer of a list, before shapes are known.
     enum Token: Equatable {
@@ -24,6 +37,8 @@ struct ModelGrammar: Equatable {
         case activation(UnaryFunction)
         case dropout(Double)
         case flatten
+        /// A layer whose spec needs no shape (convolution, pooling, batch norm).
+        case layer(LayerSpec)
     }
 
     /// The parsed text: an MLP (with its activation) or a list of tokens.
@@ -32,12 +47,16 @@ struct ModelGrammar: Equatable {
         case layers([Token])
     }
 
+    /// The preset the text names, if it is one.
+    var preset: ModelPreset? { ModelPreset.named(text) }
+
     /// Parses the text. - Throws: `CLIError.usage` naming the part that is not understood.
     func form(command: String) throws -> Form {
         func bad(_ what: String) -> CLIError {
             CLIError.usage("--model \"\(text)\": \(what); expected \(Self.help)", command: command)
         }
         if text == "linear" { return .mlp(hidden: [], activation: .relu) }
+        if let preset { return try ModelGrammar(text: preset.layers).form(command: command) }
         if text.hasPrefix("mlp:") {
             let parts = text.dropFirst(4).split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count <= 2 else { throw bad("too many ':'") }
@@ -65,6 +84,21 @@ struct ModelGrammar: Equatable {
                 tokens.append(.dropout(p))
             case "flatten" where fields.count == 1:
                 tokens.append(.flatten)
+            case "gap" where fields.count == 1:
+                tokens.append(.layer(.globalAveragePool))
+            case "bn" where fields.count == 1:
+                tokens.append(.layer(.batchNorm()))
+            case "conv":
+                guard fields.count == 2, let spec = Self.convolution(fields[1]) else {
+                    throw bad("\"\(item)\" needs filters × kernel[×kernel width][/stride][:same|valid|P] (conv:32x3, conv:8x5x3/2, conv:16x3:valid)")
+                }
+                tokens.append(.layer(spec))
+            case "pool", "avgpool":
+                guard fields.count == 2, let (window, stride, padding) = Self.pooling(fields[1]) else {
+                    throw bad("\"\(item)\" needs a window[/stride][:padding] (\(fields[0]):2, \(fields[0]):3/2)")
+                }
+                tokens.append(.layer(fields[0] == "pool" ? .maxPool2D(window, stride: stride, padding: padding)
+                                                        : .avgPool2D(window, stride: stride, padding: padding)))
             default:
                 if fields.count == 1, let f = UnaryFunction(activation: fields[0]) {
                     tokens.append(.activation(f))
@@ -74,6 +108,47 @@ struct ModelGrammar: Equatable {
             }
         }
         return .layers(tokens)
+    }
+
+    /// `32x3`, `8x5x3/2`, `16x3:valid`, `16x3/2:1`: filters, kernel height (and width), stride, padding.
+    static func convolution(_ text: String) -> LayerSpec? {
+        let options = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard options.count <= 2 else { return nil }
+        let strideParts = options[0].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard strideParts.count <= 2 else { return nil }
+        let sizes = strideParts[0].split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard sizes.count == 2 || sizes.count == 3, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        let kernel = Size2D(height: sizes[1]!, width: sizes.count == 3 ? sizes[2]! : sizes[1]!)
+        var stride: Size2D = 1
+        if strideParts.count == 2 {
+            guard let s = Int(strideParts[1]), s > 0 else { return nil }
+            stride = Size2D(s)
+        }
+        var padding = ConvolutionPadding.same
+        if options.count == 2 {
+            switch options[1] {
+            case "same": padding = .same
+            case "valid": padding = .valid
+            default:
+                guard let p = Int(options[1]), p >= 0 else { return nil }
+                padding = .explicit(Padding2D(p))
+            }
+        }
+        return .conv2D(sizes[0]!, kernel: kernel, stride: stride, padding: padding)
+    }
+
+    /// `2`, `3/2`, `3/2:1`: window, stride (default the window), padding.
+    static func pooling(_ text: String) -> (Size2D, Size2D?, Padding2D)? {
+        let options = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard options.count <= 2 else { return nil }
+        let parts = options[0].split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count <= 2, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        var padding = Padding2D.zero
+        if options.count == 2 {
+            guard let p = Int(options[1]), p >= 0 else { return nil }
+            padding = Padding2D(p)
+        }
+        return (Size2D(parts[0]!), parts.count == 2 ? Size2D(parts[1]!) : nil, padding)
     }
 
     static var activationNames: String { UnaryFunction.activations.map(\.name).joined(separator: ", ") }
@@ -88,12 +163,14 @@ struct ModelGrammar: Equatable {
         case let .mlp(hidden, activation):
             return Architecture(input: flat, layers: Sequential<Float>.mlpSpecs(hidden: hidden, outputs: outputs, activation: activation, dropout: dropout))
         case let .layers(tokens):
-            let input = tokens.first.map { if case .dense = $0 { return true } else { return false } } == true ? flat : exampleShape
+            var input = tokens.first.map { if case .dense = $0 { return true } else { return false } } == true ? flat : exampleShape
+            // [H, W] examples (an NPY array of grayscale images) are one-channel images to a conv net.
+            if input.count == 2, case let .layer(first)? = tokens.first, first.kind != BatchNormConfiguration.kind { input = [1] + input }
             var specs: [LayerSpec] = []
             var shape = input
             func add(_ spec: LayerSpec) throws {
                 if spec.kind == DenseConfiguration.kind && shape.count != 1 { try add(.flatten) }
-                shape = try spec.configuration.outputShape(for: shape)
+                do { shape = try spec.configuration.outputShape(for: shape) } catch let error as LayerError { throw error.at(specs.count) }
                 specs.append(spec)
             }
             for token in tokens {
@@ -102,6 +179,7 @@ struct ModelGrammar: Equatable {
                 case let .activation(f): try add(.activation(f))
                 case let .dropout(p): try add(.dropout(p))
                 case .flatten: try add(.flatten)
+                case let .layer(spec): try add(spec)
                 }
             }
             if case let .dense(n)? = tokens.last, n == outputs {} else { try add(.dense(outputs)) }
@@ -111,7 +189,7 @@ struct ModelGrammar: Equatable {
 
     /// He for networks with hidden layers (ReLU-like), Xavier for a single dense layer.
     static func defaultInitializer(_ architecture: Architecture) -> Initializer {
-        architecture.layers.filter { $0.kind == DenseConfiguration.kind }.count <= 1 ? .xavier : .he
+        architecture.layers.filter { [DenseConfiguration.kind, Conv2DConfiguration.kind].contains($0.kind) }.count <= 1 ? .xavier : .he
     }
 
     /// Whether the text is an MLP (or linear) — the models `--dropout` applies to.

@@ -3,7 +3,8 @@ import Layers
 
 /// The HTML report of a training run: one self-contained file (inline CSS and SVG, no scripts, no
 /// network) with the loss and accuracy curves, the confusion matrix as a heat map, the per-class table,
-/// the run's settings and timings and, for 2-D data, the decision regions with the data on top.
+/// the run's settings and timings and, for 2-D data, the decision regions with the data on top; for
+/// images, the first convolution's filters and misclassified held-out images (`ReportImages`).
 struct Report {
     var title: String
     var settings: [(String, String)]
@@ -15,6 +16,8 @@ struct Report {
     var metricsSource: String
     var regions: DecisionRegions?
     var notes: [String] = []
+    /// Pictures for models of images (`ReportImages`): heading, HTML, caption.
+    var pictures: [(heading: String, html: String, caption: String)] = []
 
     /// The page.
     var html: String {
@@ -44,6 +47,9 @@ struct Report {
                 + "<figcaption>Confusion matrix on the \(escape(metricsSource)): rows are true classes, columns predictions; shade is the share of the row.</figcaption></figure>"
         }
         body += "</section>"
+        for p in pictures {
+            body += "<h2>\(escape(p.heading))</h2>" + p.html + "<p class=\"caption\">\(escape(p.caption))</p>"
+        }
         if let m = metrics { body += perClassTable(m) }
         body += "<section class=\"tables\">" + table("Settings", settings) + table("Timings", timings) + "</section>"
         body += epochTable()
@@ -52,7 +58,7 @@ struct Report {
         <html lang="en"><head><meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(escape(title))</title>
-        <style>\(Self.css)</style></head>
+        <style>\(Self.css)\(pictures.isEmpty ? "" : ReportImages.css)</style></head>
         <body>\(body)<footer>Written by circuits \(CircuitsCLI.version). Self-contained: no scripts, no network.</footer></body></html>
         """
     }

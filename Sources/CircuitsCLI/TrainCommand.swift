@@ -21,8 +21,19 @@ enum TrainCommand: Command {
       circuits train --data iris.csv --label-column species --model mlp:16 --standardize --epochs 200
       circuits train --data toy:spirals --model mlp:32,32:gelu --lr 0.01 --epochs 300 --report spirals.html
       circuits train --data toy:moons --model "dense:64,silu,dropout:0.1,dense:64,silu"
+      circuits train --data /usr/share/datasets/fashion-mnist --model cnn --report report.html
+      circuits train --data images.csv --image-shape 3x32x32 --model "conv:32x3,bn,relu,pool:2,conv:64x3,relu,gap" --augment shift:4,flip
     --model: \(ModelGrammar.help). The output layer (as many scores as the loss needs) is appended unless
     the list ends with a dense layer of that width; activations: \(ModelGrammar.activationNames).
+    Layers for images: conv:32x3 (32 filters 3×3, stride 1, same padding), conv:8x5x3/2 (5 high × 3 wide,
+    stride 2), conv:16x3:valid (or :same, or :N pixels of zero padding per side), pool:2 (max, window 2,
+    stride 2), pool:3/2 (window 3, stride 2; :N pads), avgpool:2, gap (global average), bn (batch norm per
+    channel, or per feature after a dense layer), dropout:P, dense:N, flatten. A flatten comes before the
+    first dense layer by itself. Images come from IDX files ([1, 28, 28]), NPY arrays [N, H, W] or
+    [N, C, H, W], or CSV/LIBSVM rows with --image-shape C×H×W.
+    Presets: \(ModelPreset.all.map(\.summary).joined(separator: "; ")). A preset's settings apply unless
+    given on the command line. Batch norm does not train with --distributed (its batch statistics would be
+    each rank's part's; it is refused).
     Ctrl-C stops after the current batch; the model and report are still written for what was trained.
     With --checkpoint-every N a checkpoint is written atomically every N epochs; rerun with --resume to
     continue (the resumed run ends with the same weights as an uninterrupted one).

@@ -111,6 +111,7 @@ struct TrainOptions: Equatable {
                    + " (He N(0, 2/in); Xavier U(±√(6/(in+out))); orthogonal √2·Q; the guide's U(−0.5, 0.5))",
                    default: "he (xavier for linear)"),
         OptionSpec("dropout", value: "P", help: "dropout probability after each hidden layer of an mlp: model", default: "0"),
+        ImageOptions.augmentSpec,
         OptionSpec("val-split", value: "F", help: "fraction of the training data held out for validation (stratified)", default: "0.1"),
         OptionSpec("standardize", help: "standardize features (fitted on the training split only)"),
         OptionSpec("pca", value: "K", help: "PCA-whiten to K components (fitted on the training split only)"),
@@ -141,6 +142,7 @@ struct TrainOptions: Equatable {
         let command = args.command
         if let m = args.string("model") { o.model = ModelGrammar(text: m) }
         _ = try o.model.form(command: command)
+        o.model.preset?.apply(to: &o)   // the preset's settings, unless the options below say otherwise
         if let l = try args.choice("loss", losses), let loss = LossFunction(name: l) { o.loss = loss }
         if let opt = try args.choice("optimizer", optimizers), let kind = OptimizerKind(rawValue: opt) {
             o.configuration.optimizer = kind
@@ -166,6 +168,7 @@ struct TrainOptions: Equatable {
             o.initializer = initializers.first { $0.name == name }?.initializer
         }
         if let p = try args.double("dropout", in: 0...0.99) { o.dropout = p }
+        if let a = args.string("augment") { o.configuration.augmentation = try ImageOptions.augmentation(a, command: command) }
         if let v = try args.double("val-split", in: 0...0.9) { o.validationSplit = v }
         if args.has("standardize") && args.has("pca") {
             throw CLIError.usage("--standardize and --pca are alternatives; give one", command: command)

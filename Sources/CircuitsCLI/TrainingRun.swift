@@ -317,6 +317,8 @@ final class TrainingRun<Scalar: BLASScalar> {
         /// The test metrics, or the validation split's when there is no test set.
         var heldOut: ClassificationMetrics?
         var heldOutName: String
+        /// The held-out set's predicted classes (for the report's misclassified images).
+        var heldOutPredictions: [Int]? = nil
     }
 
     func evaluate(_ model: Sequential<Scalar>, data: PreparedData) throws -> Evaluation {
@@ -326,13 +328,17 @@ final class TrainingRun<Scalar: BLASScalar> {
             if options.loss.isRegression, case let .values(t) = test.targets {
                 e.regression = try RegressionMetrics(predictions: try model.predict(test.features), targets: t)
             } else if !options.loss.isRegression {
-                e.test = try ClassificationMetrics(predictions: try model.predictClasses(test.features), labels: test.labels, classes: classes)
+                let predictions = try model.predictClasses(test.features)
+                e.test = try ClassificationMetrics(predictions: predictions, labels: test.labels, classes: classes)
+                e.heldOutPredictions = predictions
             }
         }
         e.heldOut = e.test
         if e.heldOut == nil, let validation = data.validation, !options.loss.isRegression {
-            e.heldOut = try ClassificationMetrics(predictions: try model.predictClasses(validation.features), labels: validation.labels, classes: classes)
+            let predictions = try model.predictClasses(validation.features)
+            e.heldOut = try ClassificationMetrics(predictions: predictions, labels: validation.labels, classes: classes)
             e.heldOutName = "validation split"
+            e.heldOutPredictions = predictions
         }
         return e
     }
@@ -374,6 +380,20 @@ final class TrainingRun<Scalar: BLASScalar> {
             }
             report.regions = try decisionRegions(points, model: model, preprocessor: data.preprocessor,
                                                  labels: try DataInput.align(points, to: data.classNames, file: data.name))
+        }
+        if let conv = model.layers.lazy.compactMap({ $0 as? Conv2D<Scalar> }).first {
+            let w = conv.weight.value
+            report.pictures.append(("First-layer filters", ReportImages.filters(w),
+                                    "The \(w.shape[0]) kernels of the first convolution (\(w.shape[2])×\(w.shape[3])\(w.shape[1] == 3 ? ", RGB" : w.shape[1] > 1 ? ", channel 0 of \(w.shape[1])" : "")): gray is 0, white and black the largest weight's ±."))
+        }
+        if let predictions = evaluation.heldOutPredictions, let set = evaluation.heldOutName == "test set" ? data.test : data.validation,
+           [2, 3].contains(set.exampleShape.count) {
+            let (html, count) = ReportImages.misclassified(set.features, exampleShape: set.exampleShape, labels: set.labels, predictions: predictions,
+                                                           classNames: data.classNames)
+            if count > 0 {
+                report.pictures.append(("Misclassified (\(evaluation.heldOutName))", html,
+                                        "\(min(count, 48)) of the \(count) misclassified images, in data order, captioned true → predicted class; each image scaled to its own range."))
+            }
         }
         do {
             try Data(report.html.utf8).write(to: URL(fileURLWithPath: reportPath), options: .atomic)

@@ -42,6 +42,7 @@ public struct ConfigurationFingerprint: Equatable, Sendable {
         add("epochs", "\(c.epochs)")
         add("optimizer", "\(c.optimizer.rawValue) lr \(c.learningRate) momentum \(c.momentum) schedule \(c.schedule)")
         add("regularization", "l2 \(c.regularization.l2) l1 \(c.regularization.l1) clip \(c.clipNorm.map { "\($0)" } ?? "none")")
+        add("augmentation", c.augmentation?.description ?? "none")
         add("training data", Self.digest(data))
     }
 

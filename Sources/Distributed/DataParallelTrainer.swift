@@ -33,10 +33,19 @@ public final class DataParallelTrainer<Scalar: BLASScalar> {
     /// into one part per rank, all-reduces the gradients and sums the epoch metrics. Every layer's
     /// generators on ranks other than 0 are re-seeded from the rank (so ranks draw different dropout
     /// masks for their different examples).
-    /// - Throws: `DistributedError.unsupported` for L-BFGS, whose full-batch line search is not sharded.
+    /// - Throws: `DistributedError.unsupported` for L-BFGS, whose full-batch line search is not sharded,
+    ///   and for layers whose output depends on the whole batch (batch normalization): each rank sees
+    ///   only its part of the batch, and this trainer does not all-reduce batch statistics (PyTorch's
+    ///   SyncBatchNorm), so the ranks would train another model than one process does.
     public init(_ trainer: Trainer<Scalar>, mpi: MPIContext) throws {
         guard trainer.configuration.optimizer != .lbfgs else {
             throw DistributedError.unsupported("L-BFGS trains on the full batch in one process; use sgd, momentum, nesterov or adam")
+        }
+        if let i = trainer.model.layers.firstIndex(where: { $0.dependsOnBatch }) {
+            let layer = trainer.model.layers[i].spec.configuration.summary(input: i == 0 ? trainer.model.inputShape : trainer.model.shapes[i - 1])
+            throw DistributedError.unsupported("layer \(i) (\(layer)) normalizes with the statistics of the whole batch, and each rank sees "
+                                               + "only its part: data-parallel training does not all-reduce batch statistics (PyTorch's "
+                                               + "SyncBatchNorm), so it would train another model than one process; remove the bn layers or train in one process")
         }
         self.trainer = trainer
         self.mpi = mpi

@@ -3,7 +3,7 @@ import Foundation
 /// A resumable snapshot of a training run in one file: a model file (architecture, classes, settings,
 /// the weights and layer state at the snapshot, so a checkpoint also opens with `circuits eval`) plus the
 /// rest of the `TrainingState` — the optimizer's buffers as tensors `optimizer.<buffer>.<parameter
-/// index>`, and in the metadata the epochs completed, the shuffling and layer generators, the epoch
+/// index>`, and in the metadata the epochs completed, the shuffling, augmentation and layer generators, the epoch
 /// reports and the run's settings fingerprint.
 ///
 /// Written atomically (temporary file, fsync, rename), so a run killed at any moment — even with
@@ -40,6 +40,7 @@ public struct Checkpoint<Scalar: BLASScalar> {
         c.metadata[p + "epoch"] = String(state.completedEpochs)
         c.metadata[p + "fingerprint"] = fingerprint
         c.metadata[p + "rng"] = try ModelFile<Scalar>.json(state.shuffling)
+        if let a = state.augmentation { c.metadata[p + "augmentation-rng"] = try ModelFile<Scalar>.json(a) }
         c.metadata[p + "generators"] = try ModelFile<Scalar>.json(state.layers.map(\.generators))
         c.metadata[p + "history"] = try ModelFile<Scalar>.json(state.history)
         return c
@@ -71,6 +72,7 @@ public struct Checkpoint<Scalar: BLASScalar> {
         let epoch = try entry("epoch", as: Int.self)
         guard let fingerprint = c.metadata[p + "fingerprint"] else { throw ModelFileError.missingMetadata(file: c.fileName, key: p + "fingerprint") }
         let shuffling = try entry("rng", as: SeededRNG.self)
+        let augmentation = c.metadata[p + "augmentation-rng"] == nil ? nil : try entry("augmentation-rng", as: SeededRNG.self)
         let generators = try entry("generators", as: [[SeededRNG]].self)
         let history = try entry("history", as: [EpochReport].self)
         var optimizer: OptimizerState<Scalar>? = nil
@@ -105,7 +107,7 @@ public struct Checkpoint<Scalar: BLASScalar> {
             layers[i].generators = generators[i]
         }
         let state = TrainingState(parameters: file.model.parameters.map(\.variable.value), layers: layers, optimizer: optimizer,
-                                  shuffling: shuffling, completedEpochs: epoch, history: history)
+                                  shuffling: shuffling, augmentation: augmentation, completedEpochs: epoch, history: history)
         return Checkpoint(file: file, state: state, fingerprint: fingerprint)
     }
 }

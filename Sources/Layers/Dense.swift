@@ -13,6 +13,7 @@ public struct DenseConfiguration: LayerConfiguration, Equatable {
 
     public var description: String { "Dense(\(outputs))" }
     public func summary(input: [Int]) -> String { "Dense(\(input.reduce(1, *))→\(outputs))" }
+    public func parameterCount(for input: [Int]) -> Int? { checkedCount(input + [outputs], plus: bias ? outputs : 0) }
 
     public func outputShape(for input: [Int]) throws -> [Int] {
         guard outputs > 0 else { throw LayerError.invalidConfiguration(layer: description, reason: "outputs must be > 0") }

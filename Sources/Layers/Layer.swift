@@ -22,20 +22,26 @@ public struct Parameter<Scalar: BLASScalar> {
 }
 
 /// What a layer holds besides its parameters: tensors that are not trained but belong to the model
-/// (running statistics, saved in model files under their names, as PyTorch's buffers) and random
-/// streams (saved in checkpoints only, so a resumed run draws what the uninterrupted run would).
+/// (running statistics, saved in model files under their names, as PyTorch's buffers), integer counters
+/// (saved the same way, as int64 scalars) and random streams (saved in checkpoints only, so a resumed
+/// run draws what the uninterrupted run would).
 public struct LayerState<Scalar: BLASScalar> {
     /// Named tensors ("running_mean"); model files store them as "<layer index>.<name>".
     public var tensors: [(name: String, tensor: Tensor<Scalar>)]
+    /// Named counters ("num_batches_tracked"); model files store them as "<layer index>.<name>", an
+    /// `I64` scalar of shape `[]`, which is how PyTorch holds them.
+    public var counters: [(name: String, value: Int)]
     /// The layer's generators, in a fixed order.
     public var generators: [SeededRNG]
 
-    public init(tensors: [(name: String, tensor: Tensor<Scalar>)] = [], generators: [SeededRNG] = []) {
+    public init(tensors: [(name: String, tensor: Tensor<Scalar>)] = [], counters: [(name: String, value: Int)] = [],
+                generators: [SeededRNG] = []) {
         self.tensors = tensors
+        self.counters = counters
         self.generators = generators
     }
 
-    public var isEmpty: Bool { tensors.isEmpty && generators.isEmpty }
+    public var isEmpty: Bool { tensors.isEmpty && counters.isEmpty && generators.isEmpty }
 }
 
 /// A stage of a model: maps a batch to a batch on a tape, owns its parameters and state, and knows the
@@ -66,15 +72,32 @@ public protocol Layer<Scalar>: AnyObject {
     /// Puts saved state back.
     /// - Throws: `LayerError.invalidState` when the state does not fit the layer.
     func restore(_ state: LayerState<Scalar>) throws
+    /// Whether the layer's training-mode output for one example depends on the other examples of the
+    /// batch (batch normalization's batch statistics). Data-parallel training, where each process sees
+    /// part of the batch, refuses such layers rather than compute something else.
+    var dependsOnBatch: Bool { get }
+    /// Whether the layer can run `previous` — the layer before it in a model — inside its own kernel
+    /// with the same result (max pooling after a ReLU: the max commutes with it). `Sequential` then calls
+    /// `forward(_:fusing:)` with the previous layer's input instead of running both.
+    func canFuse(_ previous: LayerSpec) -> Bool
+    /// The output of `previous` followed by this layer on `x`, in one kernel (only called when
+    /// `canFuse(previous)`).
+    func forward(_ x: Variable<Scalar>, fusing previous: LayerSpec) throws -> Variable<Scalar>
 }
 
 extension Layer {
     public var fixedInputShape: [Int]? { nil }
     public func outputShape(for input: [Int]) throws -> [Int] { try spec.configuration.outputShape(for: input) }
     public var state: LayerState<Scalar> { LayerState() }
+    public var dependsOnBatch: Bool { false }
+    public func canFuse(_ previous: LayerSpec) -> Bool { false }
+    public func forward(_ x: Variable<Scalar>, fusing previous: LayerSpec) throws -> Variable<Scalar> {
+        throw LayerError.invalidConfiguration(layer: spec.description, reason: "cannot run \(previous) in its kernel")
+    }
     public func restore(_ state: LayerState<Scalar>) throws {
         guard state.isEmpty else {
-            throw LayerError.invalidState(layer: spec.description, reason: "this layer keeps no state, but \(state.tensors.count) tensors and \(state.generators.count) generators were given")
+            throw LayerError.invalidState(layer: spec.description, reason: "this layer keeps no state, but \(state.tensors.count) tensors, "
+                                          + "\(state.counters.count) counters and \(state.generators.count) generators were given")
         }
     }
 }
@@ -105,7 +128,7 @@ public enum LayerError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The same error placed at `position` in a model.
-    func at(_ position: Int) -> LayerError {
+    public func at(_ position: Int) -> LayerError {
         if case let .incompatibleInput(layer, nil, input, expected) = self {
             return .incompatibleInput(layer: layer, position: position, input: input, expected: expected)
         }

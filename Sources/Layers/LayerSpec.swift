@@ -17,13 +17,30 @@ public protocol LayerConfiguration: Codable, Sendable, CustomStringConvertible {
     func makeLayer<Scalar: BLASScalar>(inputShape: [Int], context: inout LayerBuildContext) throws -> any Layer<Scalar>
     /// A short description for an input shape ("Dense(784→256)"); the default is `description`.
     func summary(input: [Int]) -> String
+    /// Scalars in the layer's parameters (weights and biases, not running statistics) for inputs of
+    /// `input`, or nil when the count overflows `Int`. Model files are checked with it before any layer
+    /// is allocated (a file's architecture must not claim more weights than the file stores).
+    func parameterCount(for input: [Int]) -> Int?
     /// The layer's entries in the gradient-check catalogue (run by the tests and `circuits gradcheck`).
     static var gradientChecks: [GradientCheckCase] { get }
 }
 
 extension LayerConfiguration {
     public func summary(input: [Int]) -> String { description }
+    public func parameterCount(for input: [Int]) -> Int? { 0 }
     public static var gradientChecks: [GradientCheckCase] { [] }
+}
+
+/// The product of `factors` plus `extra`, or nil when it overflows `Int` (a parameter count).
+public func checkedCount(_ factors: [Int], plus extra: Int = 0) -> Int? {
+    var p = 1
+    for f in factors {
+        let (r, overflow) = p.multipliedReportingOverflow(by: f)
+        guard !overflow else { return nil }
+        p = r
+    }
+    let (r, overflow) = p.addingReportingOverflow(extra)
+    return overflow ? nil : r
 }
 
 /// What building a layer draws on: the generator for initial weights and seeds, and the weight
@@ -84,6 +101,11 @@ public enum LayerRegistry {
         ActivationConfiguration.self,
         DropoutConfiguration.self,
         FlattenConfiguration.self,
+        Conv2DConfiguration.self,
+        MaxPool2DConfiguration.self,
+        AvgPool2DConfiguration.self,
+        GlobalAveragePoolConfiguration.self,
+        BatchNormConfiguration.self,
     ]
 
     private static let table = Mutex<[String: any LayerConfiguration.Type]>(

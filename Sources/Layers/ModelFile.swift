@@ -93,7 +93,9 @@ public struct ModelFile<Scalar: BLASScalar> {
                 k += 1
                 out.append((name: "\(i).\(p.name)", tensor: AnyTensor(p.isTransposedInFiles ? try value.transposed() : value)))
             }
-            for t in (state?.layers[i] ?? layer.state).tensors { out.append((name: "\(i).\(t.name)", tensor: AnyTensor(t.tensor))) }
+            let layerState = state?.layers[i] ?? layer.state
+            for t in layerState.tensors { out.append((name: "\(i).\(t.name)", tensor: AnyTensor(t.tensor))) }
+            for c in layerState.counters { out.append((name: "\(i).\(c.name)", tensor: .int64(IntegerTensor(scalar: Int64(c.value))))) }
         }
         return out
     }
@@ -187,11 +189,16 @@ public struct ModelFile<Scalar: BLASScalar> {
                 }
             }
             var state = layer.state
-            guard !state.tensors.isEmpty else { continue }
+            guard !state.tensors.isEmpty || !state.counters.isEmpty else { continue }
             for k in state.tensors.indices {
                 let key = "\(i).\(state.tensors[k].name)"
                 needed.insert(key)
                 state.tensors[k].tensor = try tensor(file, key, shape: state.tensors[k].tensor.shape)
+            }
+            for k in state.counters.indices {
+                let key = "\(i).\(state.counters[k].name)"
+                needed.insert(key)
+                state.counters[k].value = try counter(file, key)
             }
             try layer.restore(state)
         }
@@ -213,6 +220,21 @@ public struct ModelFile<Scalar: BLASScalar> {
             }
         }
         return try file.require(name, shape: shape, as: Scalar.self)
+    }
+
+    /// Counter `name`: an `I64` scalar (shape `[]`, as PyTorch saves `num_batches_tracked`), not negative.
+    static func counter(_ file: SafeTensorsFile, _ name: String) throws -> Int {
+        guard let stored = file[name] else { throw SafeTensorsError.missingTensor(file: file.fileName, tensor: name) }
+        guard let integers = stored.integers else {
+            throw SafeTensorsError.dtypeMismatch(file: file.fileName, tensor: name, expected: "I64", found: stored.dtype)
+        }
+        guard integers.shape == [] else {
+            throw SafeTensorsError.shapeMismatch(file: file.fileName, tensor: name, expected: [], found: integers.shape)
+        }
+        guard integers.scalars[0] >= 0 else {
+            throw SafeTensorsError.invalidEntry(file: file.fileName, tensor: name, reason: "counter \(integers.scalars[0]) is negative")
+        }
+        return Int(integers.scalars[0])
     }
 
     /// Metadata entry `key` decoded as JSON.

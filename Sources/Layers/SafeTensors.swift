@@ -7,12 +7,37 @@ import Glibc
 import Darwin
 #endif
 
-/// A tensor of either precision, as a safetensors file stores it.
+/// Integers as a safetensors file stores them with dtype `I64`: PyTorch's int64 buffers, such as a batch
+/// norm's `num_batches_tracked` (a scalar, shape `[]`).
+public struct IntegerTensor: Equatable, Sendable {
+    public let shape: [Int]
+    /// Row-major.
+    public let scalars: [Int64]
+
+    /// - Throws: `TensorError.shapeMismatch` when `scalars` does not hold one value per element of `shape`.
+    public init(shape: [Int], scalars: [Int64]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == scalars.count else {
+            throw TensorError.shapeMismatch(op: "IntegerTensor (shape against value count)", lhs: shape, rhs: [scalars.count])
+        }
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    /// A scalar (shape `[]`).
+    public init(scalar: Int64) {
+        shape = []
+        scalars = [scalar]
+    }
+}
+
+/// A tensor of either precision (or of 64-bit integers), as a safetensors file stores it.
 public enum AnyTensor: Equatable, Sendable {
     /// Stored as dtype `F32`.
     case float(Tensor<Float>)
     /// Stored as dtype `F64`.
     case double(Tensor<Double>)
+    /// Stored as dtype `I64`.
+    case int64(IntegerTensor)
 
     /// Wraps a tensor of a generic precision.
     ///
@@ -28,11 +53,12 @@ public enum AnyTensor: Equatable, Sendable {
         }
     }
 
-    /// The safetensors dtype name: `"F32"` or `"F64"`.
+    /// The safetensors dtype name: `"F32"`, `"F64"` or `"I64"`.
     public var dtype: String {
         switch self {
         case .float: return Float.dtypeName
         case .double: return Double.dtypeName
+        case .int64: return SafeTensorsDType.i64.rawValue
         }
     }
 
@@ -41,6 +67,7 @@ public enum AnyTensor: Equatable, Sendable {
         switch self {
         case let .float(t): return t.shape
         case let .double(t): return t.shape
+        case let .int64(t): return t.shape
         }
     }
 
@@ -49,7 +76,14 @@ public enum AnyTensor: Equatable, Sendable {
         switch self {
         case let .float(t): return t as? Tensor<Scalar>
         case let .double(t): return t as? Tensor<Scalar>
+        case .int64: return nil
         }
+    }
+
+    /// The integers, if the tensor holds `I64`.
+    public var integers: IntegerTensor? {
+        if case let .int64(t) = self { return t }
+        return nil
     }
 
     /// Bytes per scalar in the file.
@@ -57,6 +91,7 @@ public enum AnyTensor: Equatable, Sendable {
         switch self {
         case .float: return MemoryLayout<Float>.size
         case .double: return MemoryLayout<Double>.size
+        case .int64: return MemoryLayout<Int64>.size
         }
     }
 
@@ -65,6 +100,7 @@ public enum AnyTensor: Equatable, Sendable {
         switch self {
         case let .float(t): return t.count
         case let .double(t): return t.count
+        case let .int64(t): return t.scalars.count
         }
     }
 }
@@ -100,7 +136,7 @@ public enum AnyTensor: Equatable, Sendable {
 /// ## What loading checks
 /// Everything in the header is validated before any tensor is allocated: the header length against the
 /// file size and a 100 MB cap; strict JSON (duplicate keys are found, unlike with `JSONSerialization`);
-/// F32/F64 dtypes only; shapes of non-negative integers whose size fits in `Int`; offsets inside the data
+/// F32/F64/I64 dtypes only; shapes of non-negative integers whose size fits in `Int`; offsets inside the data
 /// section, matching dtype size × element count, and tiling it with no gap and no overlap; metadata of
 /// strings only. Names Swift considers equal (canonically equivalent Unicode) count as duplicates.
 ///
@@ -271,6 +307,7 @@ extension SafeTensorsFile {
             switch tensors[i].tensor {
             case let .float(t): try emitLittleEndian(t, sink)
             case let .double(t): try emitLittleEndian(t, sink)
+            case let .int64(t): try t.scalars.map(\.littleEndian).withUnsafeBytes { try sink($0) }
             }
         }
     }
@@ -316,6 +353,7 @@ private func writeAll(_ fd: Int32, _ chunk: UnsafeRawBufferPointer, file: String
 enum SafeTensorsDType: String {
     case f32 = "F32"
     case f64 = "F64"
+    case i64 = "I64"
 
     var scalarSize: Int { self == .f32 ? 4 : 8 }
 }
@@ -417,6 +455,10 @@ extension SafeTensorsFile {
         switch entry.dtype {
         case .f32: return .float(try load(Float.self))
         case .f64: return .double(try load(Double.self))
+        case .i64:
+            var values = [Int64](repeating: 0, count: entry.shape.reduce(1, *))
+            try values.withUnsafeMutableBytes { try fill($0) }
+            return .int64(try IntegerTensor(shape: entry.shape, scalars: values.map { Int64(littleEndian: $0) }))
         }
     }
 

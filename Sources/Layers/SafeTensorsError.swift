@@ -56,7 +56,7 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .invalidEntry(file, tensor, reason):
             return "\(file): tensor \"\(tensor)\": \(reason)"
         case let .unsupportedDType(file, tensor, dtype):
-            return "\(file): tensor \"\(tensor)\": unsupported dtype \"\(dtype)\" (supported: F32, F64)"
+            return "\(file): tensor \"\(tensor)\": unsupported dtype \"\(dtype)\" (supported: F32, F64, I64)"
         case let .invalidShape(file, tensor, reason):
             return "\(file): tensor \"\(tensor)\": invalid shape: \(reason)"
         case let .invalidOffsets(file, tensor, reason):

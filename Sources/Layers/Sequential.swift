@@ -28,6 +28,33 @@ public final class Sequential<Scalar: BLASScalar> {
         self.layers = layers
         self.inputShape = inputShape
         self.shapes = shapes
+        fusedWithPrevious = layers.indices.map { $0 > 0 && layers[$0].canFuse(layers[$0 - 1].spec) }
+    }
+
+    /// Whether layer i runs layer i − 1 in its own kernel (`Layer.canFuse`: a ReLU before max pooling).
+    let fusedWithPrevious: [Bool]
+
+    /// Whether the model's time goes to ops that split their own work across threads (a model of
+    /// images: convolutions, pooling): training and prediction then run them under
+    /// `Parallel.withOwnThreads`.
+    public var splitsOwnWork: Bool { inputShape.count > 1 }
+
+    /// Runs layers `0..<k` on `x`, pairs that fuse as one kernel (a pair cut by `k` runs apart).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func run(_ x: Variable<Scalar>, through k: Int) throws -> Variable<Scalar> {
+        var h = x
+        var i = 0
+        while i < k {
+            if i + 1 < k && fusedWithPrevious[i + 1] {
+                h = try layers[i + 1].forward(h, fusing: layers[i].spec)
+                i += 2
+            } else {
+                h = try layers[i].forward(h)
+                i += 1
+            }
+        }
+        return h
     }
 
     /// Composes built layers whose first fixes the input shape (a dense layer's weights do).
@@ -137,11 +164,13 @@ public final class Sequential<Scalar: BLASScalar> {
     }
 
     /// Checks that examples of `exampleShape` can be fed to the model: the same shape, or — for a model
-    /// whose input is a flat vector — any shape with as many scalars (an MLP on images).
+    /// whose input is a flat vector — any shape with as many scalars (an MLP on images), or `[H, W]`
+    /// for a model of one-channel images `[1, H, W]`.
     /// - Throws: `LayerError.incompatibleInput` naming both shapes.
     public func checkInput(_ exampleShape: [Int]) throws {
         if exampleShape == inputShape { return }
         if inputShape.count == 1 && exampleShape.reduce(1, *) == inputCount { return }
+        if [1] + exampleShape == inputShape { return }
         throw LayerError.incompatibleInput(layer: "model input", position: nil, input: exampleShape, expected: "\(inputShape)")
     }
 
@@ -157,8 +186,7 @@ public final class Sequential<Scalar: BLASScalar> {
             }
             h = try x.reshaped([x.value.shape[0]] + inputShape)
         }
-        for layer in layers { h = try layer.forward(h) }
-        return h
+        return try run(h, through: layers.count)
     }
 
     /// Scores for `x` (n examples, as `[n] + inputShape` or `[n, inputCount]`) in evaluation mode, without
@@ -170,7 +198,8 @@ public final class Sequential<Scalar: BLASScalar> {
     }
 
     /// The output of layers `0..<k` for `x` in evaluation mode (k = `layers.count` gives the scores), in
-    /// chunks of `batchSize` examples: what the network computes at layer k.
+    /// chunks of at most `batchSize` examples: what the network computes at layer k. Chunks are smaller
+    /// when a layer's outputs are large (conv maps), so that no intermediate holds more than 2²² scalars.
     /// - Throws: `TensorError.shapeMismatch` when `x` does not hold examples of the model's input shape.
     public func activations(_ x: Tensor<Scalar>, throughLayer k: Int, batchSize: Int = 2048) throws -> Tensor<Scalar> {
         guard k >= 0, k <= layers.count else {
@@ -183,15 +212,21 @@ public final class Sequential<Scalar: BLASScalar> {
         isTraining = false
         defer { isTraining = wasTraining }
         func run(_ chunk: Tensor<Scalar>) throws -> Tensor<Scalar> {
-            var h = try Variable(chunk.reshaped([chunk.shape[0]] + inputShape), requiresGrad: false)
-            for layer in layers.prefix(k) { h = try layer.forward(h) }
-            return h.value
+            return try self.run(Variable(chunk.reshaped([chunk.shape[0]] + inputShape), requiresGrad: false), through: k).value
         }
+        if splitsOwnWork && Parallel.ownThreads == nil {
+            return try Parallel.withOwnThreads { try activations(x, throughLayer: k, batchSize: batchSize) }
+        }
+        // The small CNN's first conv map is 25,088 scalars per example: 2048 of them would be 205 MB per
+        // intermediate, freshly mapped for every chunk (no tape, no arena). 2²² scalars (16 MB in Float)
+        // still give the ops hundreds of images to split across threads.
+        let widest = ([inputShape] + shapes.prefix(k)).map { $0.reduce(1, *) }.max() ?? 1
+        let chunk = Swift.max(1, Swift.min(batchSize, (1 << 22) / Swift.max(widest, 1)))
         let n = x.shape[0]
-        guard n > batchSize else { return try run(x) }
+        guard n > chunk else { return try run(x) }
         var pieces: [Tensor<Scalar>] = []
-        for start in stride(from: 0, to: n, by: batchSize) {
-            let piece = try run(try x.rows(start..<min(start + batchSize, n)))
+        for start in stride(from: 0, to: n, by: chunk) {
+            let piece = try run(try x.rows(start..<min(start + chunk, n)))
             pieces.append(try piece.reshaped([piece.shape[0], piece.count / Swift.max(piece.shape[0], 1)]))   // rows, for concatenate
         }
         let joined = try Tensor.concatenate(pieces, axis: 0)

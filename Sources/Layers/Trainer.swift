@@ -21,6 +21,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// The iteration budget of `.lbfgs` (full batch; `epochs` is not used by it: the CLI passes
     /// `--max-iter`, or `--epochs` when only that is given).
     public var lbfgsIterations = 200
+    /// Random shifts and flips of training images (nil: none). See `ImageAugmentation`.
+    public var augmentation: ImageAugmentation? = nil
 
     public init() {}
 
@@ -32,6 +34,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard regularization.l1 >= 0, regularization.l2 >= 0 else { throw TrainingError.invalidConfiguration("regularization must be ≥ 0") }
         if let c = clipNorm, !(c > 0) { throw TrainingError.invalidConfiguration("clip norm \(c) must be > 0") }
         if let w = classWeights, w.contains(where: { !($0 >= 0) || !$0.isFinite }) { throw TrainingError.invalidConfiguration("class weights must be finite and ≥ 0") }
+        if let a = augmentation, a.shift < 0 { throw TrainingError.invalidConfiguration("augmentation shift \(a.shift) must be ≥ 0") }
         guard lbfgsIterations > 0 else { throw TrainingError.invalidConfiguration("L-BFGS iterations \(lbfgsIterations) must be > 0") }
         try schedule.validate()
     }
@@ -90,6 +93,9 @@ public final class Trainer<Scalar: BLASScalar> {
     public private(set) var optimizer: (any Optimizer<Scalar>)?
     /// The shuffling generator; its state is part of `state`.
     public var rng: SeededRNG
+    /// The generator of the augmentation's shifts and flips (a stream of its own, so turning
+    /// augmentation on does not change the shuffling); part of `state`.
+    public var augmentationRNG: SeededRNG
     /// Epochs completed (a resumed run continues from here).
     public var completedEpochs = 0
     /// The report of every epoch completed so far, including those before a resume.
@@ -114,6 +120,7 @@ public final class Trainer<Scalar: BLASScalar> {
         self.loss = loss
         self.configuration = configuration
         self.rng = SeededRNG(seed: configuration.seed)
+        self.augmentationRNG = SeededRNG(seed: configuration.seed ^ 0x6175_676D_656E_7421)   // "augment!"
         switch configuration.optimizer {
         case .sgd: optimizer = try SGD(learningRate: configuration.learningRate)
         case .momentum: optimizer = try SGD(learningRate: configuration.learningRate, momentum: configuration.momentum)
@@ -154,6 +161,18 @@ public final class Trainer<Scalar: BLASScalar> {
     public func step(_ x: Tensor<Scalar>, _ targets: Targets<Scalar>, epoch: Int = 0, step: Int = 0,
                      globalCount: Int? = nil, globalWeight: Double? = nil,
                      scores: ((Tensor<Scalar>) -> Void)? = nil) throws -> Double {
+        guard model.splitsOwnWork else {
+            return try plainStep(x, targets, epoch: epoch, step: step, globalCount: globalCount, globalWeight: globalWeight, scores: scores)
+        }
+        return try Parallel.withOwnThreads {
+            try plainStep(x, targets, epoch: epoch, step: step, globalCount: globalCount, globalWeight: globalWeight, scores: scores)
+        }
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func plainStep(_ x: Tensor<Scalar>, _ targets: Targets<Scalar>, epoch: Int, step: Int, globalCount: Int?, globalWeight: Double?,
+                   scores: ((Tensor<Scalar>) -> Void)?) throws -> Double {
         guard let optimizer else { throw TrainingError.invalidConfiguration("step needs a first-order optimizer, not L-BFGS") }
         let parameters = model.parameters
         tape.reset()
@@ -275,7 +294,8 @@ public final class Trainer<Scalar: BLASScalar> {
             return history
         }
         let parameters = model.parameters
-        var best: (loss: Double, epoch: Int, values: [Tensor<Scalar>])? = nil
+        let augmenter = try configuration.augmentation.flatMap { $0.isActive ? try ImageAugmenter<Scalar>($0, exampleShape: train.exampleShape) : nil }
+        var best: (loss: Double, epoch: Int, values: [Tensor<Scalar>], states: [LayerState<Scalar>])? = nil
         var sinceBest = 0
         let n = train.count, bs = configuration.batchSize
         let batches = (n + bs - 1) / bs
@@ -293,6 +313,8 @@ public final class Trainer<Scalar: BLASScalar> {
                 let global = order[(b * bs)..<min((b + 1) * bs, n)]
                 let slice = synchronizer.map { Self.part(of: global, rank: $0.part.index, count: $0.part.count) } ?? global
                 let (xb, tb) = try batch(train, slice)
+                augmenter?.apply(xb.unsafeWritePointer, count: slice.count, globalCount: global.count,
+                                 offset: slice.startIndex - global.startIndex, rng: &augmentationRNG)
                 let batchLoss = try step(xb, tb, epoch: epoch, step: b, globalCount: global.count,
                                          globalWeight: synchronizer == nil ? nil : classWeightTotal(train, global)) { scores in
                     if case let .classes(y) = tb { correct += Self.countCorrect(scores, y) }
@@ -330,7 +352,7 @@ public final class Trainer<Scalar: BLASScalar> {
             if callback?(.epoch(report)) == .stop { history.interrupted = true; break }
             if let patience = configuration.earlyStoppingPatience, let vl = report.validationLoss {
                 if best == nil || vl < best!.loss {
-                    best = (vl, report.epoch, parameters.map { $0.variable.value })
+                    best = (vl, report.epoch, parameters.map { $0.variable.value }, model.layerStates)
                     sinceBest = 0
                 } else {
                     sinceBest += 1
@@ -340,6 +362,7 @@ public final class Trainer<Scalar: BLASScalar> {
         }
         if let best, history.stoppedEarly || (best.epoch != history.epochs.last?.epoch) {
             for (p, v) in zip(parameters, best.values) { p.variable.value = v }
+            try model.restore(layerStates: best.states)   // running statistics go with the weights
             history.bestEpoch = best.epoch
         } else {
             history.bestEpoch = history.epochs.last?.epoch

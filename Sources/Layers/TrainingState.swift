@@ -1,6 +1,6 @@
 /// Everything a training run has at the end of an epoch, so that it can continue later (a checkpoint) or
 /// elsewhere (a data-parallel job's ranks start from rank 0's): the weights, each layer's state (running
-/// statistics, generators), the optimizer's buffers and step count, the shuffling generator, the epochs
+/// statistics, generators), the optimizer's buffers and step count, the shuffling and augmentation generators, the epochs
 /// completed with their reports. The learning-rate schedule's position is the epoch count: schedules are
 /// functions of (epoch, total epochs).
 ///
@@ -15,15 +15,19 @@ public struct TrainingState<Scalar: BLASScalar> {
     public var optimizer: OptimizerState<Scalar>?
     /// The generator that shuffles each epoch.
     public var shuffling: SeededRNG
+    /// The generator of image augmentation's draws (nil in a snapshot written before it existed: the
+    /// trainer keeps its own).
+    public var augmentation: SeededRNG?
     public var completedEpochs: Int
     public var history: [EpochReport]
 
     public init(parameters: [Tensor<Scalar>], layers: [LayerState<Scalar>], optimizer: OptimizerState<Scalar>?,
-                shuffling: SeededRNG, completedEpochs: Int, history: [EpochReport]) {
+                shuffling: SeededRNG, augmentation: SeededRNG? = nil, completedEpochs: Int, history: [EpochReport]) {
         self.parameters = parameters
         self.layers = layers
         self.optimizer = optimizer
         self.shuffling = shuffling
+        self.augmentation = augmentation
         self.completedEpochs = completedEpochs
         self.history = history
     }
@@ -33,7 +37,7 @@ extension Trainer {
     /// A snapshot of the run (take it between epochs).
     public var state: TrainingState<Scalar> {
         TrainingState(parameters: model.parameters.map(\.variable.value), layers: model.layerStates, optimizer: optimizer?.state,
-                      shuffling: rng, completedEpochs: completedEpochs, history: history)
+                      shuffling: rng, augmentation: augmentationRNG, completedEpochs: completedEpochs, history: history)
     }
 
     /// Puts a snapshot back into a trainer built with the same model architecture and settings.
@@ -66,6 +70,7 @@ extension Trainer {
         for (p, value) in zip(parameters, state.parameters) { p.variable.value = value }
         if let saved = state.optimizer { try optimizer?.restore(saved) }
         rng = state.shuffling
+        if let a = state.augmentation { augmentationRNG = a }
         completedEpochs = state.completedEpochs
         history = state.history
     }

@@ -92,7 +92,7 @@ extension GradientCatalogue {
     /// of c and no perturbation of x within 2h can swap a maximum (random inputs alone have near ties).
     /// Subtracting pool(c), the same picks of c, leaves x at the argmax: values of order 1, so the
     /// offsets cost the central differences no precision.
-    static func withoutTies(_ tape: Tape<Double>, _ x: Variable<Double>,
+    package static func withoutTies(_ tape: Tape<Double>, _ x: Variable<Double>,
                             _ pool: (Variable<Double>) throws -> Variable<Double>) throws -> Variable<Double> {
         var rng = SeededRNG(seed: 17)
         // Per plane (windows never cross planes), so the offsets stay small: fewer bits of x are lost.

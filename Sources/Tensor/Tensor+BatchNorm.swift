@@ -81,6 +81,8 @@ public struct BatchNormShape: Sendable {
 
     /// Values per channel: N·S.
     @inlinable public var valuesPerChannel: Int { batch * spatial }
+    /// How many runs of channels the op cuts its loops into (`Parallel`).
+    @inlinable public var parts: Int { Parallel.parts(channels, cost: 3 * valuesPerChannel) }
 }
 
 extension Tensor {
@@ -99,23 +101,11 @@ extension Tensor {
 
     // MARK: Kernels
 
-    /// Σ of a row of n scalars, in the scalar type, widened to Double. Eight running sums: one sum
-    /// waits four cycles for each add to finish (float addition is not reassociated), so the rows of a
-    /// conv map's bias gradient or a batch norm took 4 cycles per scalar; eight independent chains keep
-    /// the adder busy (and LLVM packs them into one vector register).
+    /// Σ of a row of n scalars, in the scalar type, widened to Double: the C loop of `vectorSum`, sixteen
+    /// running sums wide. One sum waits four cycles for each add to finish (float addition is not
+    /// reassociated), so the rows of a conv map's bias gradient or a batch norm took 4 cycles per scalar.
     @inlinable @inline(__always)
-    static func rowSum(_ p: UnsafePointer<Scalar>, _ n: Int) -> Double {
-        var (a0, a1, a2, a3, a4, a5, a6, a7): (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0, 0, 0, 0, 0)
-        var i = 0
-        while i + 8 <= n {
-            a0 += p[i]; a1 += p[i + 1]; a2 += p[i + 2]; a3 += p[i + 3]
-            a4 += p[i + 4]; a5 += p[i + 5]; a6 += p[i + 6]; a7 += p[i + 7]
-            i += 8
-        }
-        var s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
-        while i < n { s += p[i]; i += 1 }
-        return Double(s)
-    }
+    static func rowSum(_ p: UnsafePointer<Scalar>, _ n: Int) -> Double { Double(vectorSum(p, count: n)) }
 
     /// Writes the batch mean and 1/√(biased variance + ε) of every channel into `saved` ([mean | invstd])
     /// and updates the running statistics. Two passes (mean, then squared deviations) so a large mean
@@ -127,24 +117,28 @@ extension Tensor {
         let (c, s, m) = (g.channels, g.spatial, g.valuesPerChannel)
         let momentum = statistics.momentum, eps = statistics.epsilon
         let unbias = Double(m) / Double(m - 1)
-        statistics.runningMean.withUnsafeMutableBufferPointer { rm in
-            statistics.runningVariance.withUnsafeMutableBufferPointer { rv in
-                for ch in 0..<c {
-                    var sum = 0.0
-                    for n in 0..<g.batch { sum += rowSum(x + (n * c + ch) * s, s) }
-                    let mean = Scalar(sum / Double(m))
-                    var squares = 0.0
-                    for n in 0..<g.batch {
-                        let row = x + (n * c + ch) * s
-                        var q: Scalar = 0
-                        for i in 0..<s { let d = row[i] - mean; q += d * d }
-                        squares += Double(q)
+        statistics.runningMean.withUnsafeMutableBufferPointer { rmBuffer in
+            statistics.runningVariance.withUnsafeMutableBufferPointer { rvBuffer in
+                let (rm, rv) = (rmBuffer.baseAddress!, rvBuffer.baseAddress!)
+                // Channels are independent: cut into runs, one per thread (`Parallel`).
+                Parallel.run(c, parts: g.parts) { _, channels in
+                    for ch in channels {
+                        var sum = 0.0
+                        for n in 0..<g.batch { sum += rowSum(x + (n * c + ch) * s, s) }
+                        let mean = Scalar(sum / Double(m))
+                        var squares = 0.0
+                        for n in 0..<g.batch {
+                            let row = x + (n * c + ch) * s
+                            var q: Scalar = 0
+                            for i in 0..<s { let d = row[i] - mean; q += d * d }
+                            squares += Double(q)
+                        }
+                        let variance = squares / Double(m)
+                        saved[ch] = mean
+                        saved[c + ch] = Scalar(1 / (variance + Double(eps)).squareRoot())
+                        rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
+                        rv[ch] = (1 - momentum) * rv[ch] + momentum * Scalar(variance * unbias)
                     }
-                    let variance = squares / Double(m)
-                    saved[ch] = mean
-                    saved[c + ch] = Scalar(1 / (variance + Double(eps)).squareRoot())
-                    rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
-                    rv[ch] = (1 - momentum) * rv[ch] + momentum * Scalar(variance * unbias)
                 }
             }
         }
@@ -177,11 +171,13 @@ extension Tensor {
             }
             return
         }
-        for n in 0..<g.batch {
-            for ch in 0..<c {
+        Parallel.run(c, parts: g.parts) { _, channels in
+            for ch in channels {
                 let a = scale[ch] * saved[c + ch], b = shift[ch] - saved[ch] * a
-                let xr = x + (n * c + ch) * s, yr = y + (n * c + ch) * s
-                for i in 0..<s { yr[i] = a * xr[i] + b }
+                for n in 0..<g.batch {
+                    let xr = x + (n * c + ch) * s, yr = y + (n * c + ch) * s
+                    for i in 0..<s { yr[i] = a * xr[i] + b }
+                }
             }
         }
     }
@@ -198,32 +194,34 @@ extension Tensor {
                                   gscale: (UnsafeMutablePointer<Scalar>, add: Bool)?,
                                   gshift: (UnsafeMutablePointer<Scalar>, add: Bool)?) {
         let (c, s, m) = (g.channels, g.spatial, g.valuesPerChannel)
-        for ch in 0..<c {
-            let mean = saved[ch], invstd = saved[c + ch]
-            var sumDy = 0.0, sumDyCentered = 0.0
-            for n in 0..<g.batch {
-                let o = (n * c + ch) * s
-                let dr = dy + o, xr = x + o
-                var a: Scalar = 0, b: Scalar = 0
-                for i in 0..<s { let d = dr[i]; a += d; b += d * (xr[i] - mean) }
-                sumDy += Double(a)
-                sumDyCentered += Double(b)
-            }
-            let dScale = Scalar(sumDyCentered) * invstd
-            if case let (p, add)? = gshift { p[ch] = (add ? p[ch] : 0) + Scalar(sumDy) }
-            if case let (p, add)? = gscale { p[ch] = (add ? p[ch] : 0) + dScale }
-            guard case let (dx, add)? = gx else { continue }
-            // dx = k·dy + kc·(x − μ) + k0.
-            let k = scale[ch] * invstd
-            let kc = training ? -k * invstd * dScale / Scalar(m) : 0
-            let k0 = training ? -k * Scalar(sumDy) / Scalar(m) : 0
-            for n in 0..<g.batch {
-                let o = (n * c + ch) * s
-                let dr = dy + o, xr = x + o, out = dx + o
-                if add {
-                    for i in 0..<s { out[i] += k * dr[i] + kc * (xr[i] - mean) + k0 }
-                } else {
-                    for i in 0..<s { out[i] = k * dr[i] + kc * (xr[i] - mean) + k0 }
+        Parallel.run(c, parts: g.parts) { _, channels in
+            for ch in channels {
+                let mean = saved[ch], invstd = saved[c + ch]
+                var sumDy = 0.0, sumDyCentered = 0.0
+                for n in 0..<g.batch {
+                    let o = (n * c + ch) * s
+                    let dr = dy + o, xr = x + o
+                    var a: Scalar = 0, b: Scalar = 0
+                    for i in 0..<s { let d = dr[i]; a += d; b += d * (xr[i] - mean) }
+                    sumDy += Double(a)
+                    sumDyCentered += Double(b)
+                }
+                let dScale = Scalar(sumDyCentered) * invstd
+                if case let (p, add)? = gshift { p[ch] = (add ? p[ch] : 0) + Scalar(sumDy) }
+                if case let (p, add)? = gscale { p[ch] = (add ? p[ch] : 0) + dScale }
+                guard case let (dx, add)? = gx else { continue }
+                // dx = k·dy + kc·(x − μ) + k0.
+                let k = scale[ch] * invstd
+                let kc = training ? -k * invstd * dScale / Scalar(m) : 0
+                let k0 = training ? -k * Scalar(sumDy) / Scalar(m) : 0
+                for n in 0..<g.batch {
+                    let o = (n * c + ch) * s
+                    let dr = dy + o, xr = x + o, out = dx + o
+                    if add {
+                        for i in 0..<s { out[i] += k * dr[i] + kc * (xr[i] - mean) + k0 }
+                    } else {
+                        for i in 0..<s { out[i] = k * dr[i] + kc * (xr[i] - mean) + k0 }
+                    }
                 }
             }
         }

@@ -1,3 +1,5 @@
+import CKernels
+
 // 2-D convolution (PyTorch's conv2d, i.e. cross-correlation) through OpenBLAS GEMMs, and its backward.
 //
 // Layout is NCHW — activations [N, C, H, W], weights [Cout, Cin, kh, kw], bias [Cout] — as in PyTorch:
@@ -45,34 +47,40 @@ extension Tensor {
         let g = try Conv2DShape(x.shape, weight.shape, bias?.shape,
                                 Window2D(kernel: 1, stride: stride, padding: padding, dilation: dilation))
         let y = Tensor.uninitialized(g.outputShape)
-        let col = Tensor.uninitialized([g.scratchCount])
+        let parts = g.parts
+        let col = Tensor.uninitialized([parts * g.scratchCount])
         try conv2DForward(g, x.unsafeReadPointer, weight.unsafeReadPointer, bias?.unsafeReadPointer,
-                          into: y.unsafeWritePointer, scratch: col.unsafeWritePointer)
+                          into: y.unsafeWritePointer, scratch: col.unsafeWritePointer, parts: parts)
         return y
     }
 
     /// y = conv(x, W) + b, image by image: im2col into `scratch`, then one GEMM writing the image's
     /// [Cout, Hout·Wout] output in place (bias copied in first, GEMM with beta = 1, as `affine` does).
+    /// The images are cut into `parts` runs of consecutive images, one per thread (`Parallel`), each
+    /// with its own `scratchCount` scalars of `scratch`.
     @inlinable
     static func conv2DForward(_ g: Conv2DShape, _ x: UnsafePointer<Scalar>, _ w: UnsafePointer<Scalar>,
                               _ b: UnsafePointer<Scalar>?, into y: UnsafeMutablePointer<Scalar>,
-                              scratch col: UnsafeMutablePointer<Scalar>) throws {
+                              scratch: UnsafeMutablePointer<Scalar>, parts: Int) throws {
         let (hw, k, cout) = (g.outputPixels, g.columnRows, g.outputChannels)
         if cout == 0 || hw == 0 { return }
-        for n in 0..<g.batch {
-            let yn = y + n * cout * hw
-            if let b {
-                for o in 0..<cout { (yn + o * hw).update(repeating: b[o], count: hw) }
+        Parallel.run(g.batch, parts: parts) { part, images in
+            let col = scratch + part * g.scratchCount
+            for n in images {
+                let yn = y + n * cout * hw
+                if let b {
+                    for o in 0..<cout { (yn + o * hw).update(repeating: b[o], count: hw) }
+                }
+                let columns: UnsafePointer<Scalar>
+                if g.isPointwise {
+                    columns = x + n * g.inputImageCount
+                } else {
+                    im2col(g, x + n * g.inputImageCount, into: col)
+                    columns = UnsafePointer(col)
+                }
+                g.gemm(transA: false, transB: false, m: cout, n: hw, k: k, a: w, lda: k, b: columns, ldb: hw,
+                       beta: b == nil ? 0 : 1, c: yn, ldc: hw)
             }
-            let columns: UnsafePointer<Scalar>
-            if g.isPointwise {
-                columns = x + n * g.inputImageCount
-            } else {
-                im2col(g, x + n * g.inputImageCount, into: col)
-                columns = UnsafePointer(col)
-            }
-            g.gemm(transA: false, transB: false, m: cout, n: hw, k: k, a: w, lda: k, b: columns, ldb: hw,
-                   beta: b == nil ? 0 : 1, c: yn, ldc: hw)
         }
     }
 
@@ -81,51 +89,89 @@ extension Tensor {
     /// dW[o, k] = Σ_n Σ_p dY[n, o, p]·col_n[k, p]; db[o] = Σ_n Σ_p dY[n, o, p];
     /// dX_n = col2im(Wᵀ·dY_n). `gw`, `gb`, `gx` are nil for operands that need no gradient; the `add`
     /// flags say whether to add to (true) or overwrite (false) what is there.
+    ///
+    /// With `parts` > 1 the images are cut as in the forward: each part rebuilds its images' columns
+    /// in its own `scratch`, writes its images' dX, and sums its images' dW into a partial sum; the
+    /// partial sums are added in part order at the end, so a thread count always gives the same result.
+    /// When both dW and db are wanted (and the kernel is not 1×1), the columns get a last row of ones
+    /// and the weight-gradient GEMM computes db as its last column, [dW | db] = dY_n·[col_n; 1]ᵀ: the
+    /// bias gradient then costs no pass of its own over dY (which a conv map's size sends through the
+    /// L3 cache). Its partials are `parts` × Cout × (K + 1) scalars of `partials` (`partialCount`).
     @inlinable
     static func conv2DBackward(_ g: Conv2DShape, dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>,
-                               w: UnsafePointer<Scalar>, scratch col: UnsafeMutablePointer<Scalar>,
+                               w: UnsafePointer<Scalar>, scratch: UnsafeMutablePointer<Scalar>,
+                               partials: UnsafeMutablePointer<Scalar>?, parts: Int,
                                gx: (UnsafeMutablePointer<Scalar>, add: Bool)?,
                                gw: (UnsafeMutablePointer<Scalar>, add: Bool)?,
                                gb: (UnsafeMutablePointer<Scalar>, add: Bool)?) {
         let (hw, k, cout) = (g.outputPixels, g.columnRows, g.outputChannels)
-        if case let (db, add)? = gb {
-            if !add { db.update(repeating: 0, count: cout) }
-            for n in 0..<g.batch {
-                for o in 0..<cout { db[o] += Scalar(Tensor.rowSum(dy + (n * cout + o) * hw, hw)) }
-            }
-        }
-        if case let (dw, add)? = gw {
-            if !add && (g.batch == 0 || hw == 0) { dw.update(repeating: 0, count: cout * k) }
-        }
-        if case let (dx, add)? = gx, !add, !g.isPointwise || hw == 0 || cout == 0 {
-            dx.update(repeating: 0, count: g.batch * g.inputImageCount)
-        }
-        if cout == 0 || hw == 0 { return }
-        for n in 0..<g.batch {
-            let dyn = dy + n * cout * hw
-            let xn = x + n * g.inputImageCount
-            if case let (dw, add)? = gw {
-                let columns: UnsafePointer<Scalar>
-                if g.isPointwise {
-                    columns = xn
-                } else {
-                    im2col(g, xn, into: col)
-                    columns = UnsafePointer(col)
-                }
-                g.gemm(transA: false, transB: true, m: cout, n: k, k: hw, a: dyn, lda: hw, b: columns, ldb: hw,
-                       beta: n > 0 || add ? 1 : 0, c: dw, ldc: k)
-            }
-            if case let (dx, add)? = gx {
-                let dxn = dx + n * g.inputImageCount
-                if g.isPointwise {
-                    g.gemm(transA: true, transB: false, m: k, n: hw, k: cout, a: w, lda: k, b: dyn, ldb: hw,
-                           beta: add ? 1 : 0, c: dxn, ldc: hw)
-                } else {
-                    g.gemm(transA: true, transB: false, m: k, n: hw, k: cout, a: w, lda: k, b: dyn, ldb: hw,
-                           beta: 0, c: col, ldc: hw)
-                    col2im(g, col, addingInto: dxn)
+        let biasInGEMM = g.biasInGEMM(weightGradient: gw != nil, biasGradient: gb != nil) && partials != nil
+        if case let (db, add)? = gb, !biasInGEMM {
+            Parallel.run(cout, parts: Parallel.parts(cout, cost: g.batch * hw)) { _, channels in
+                for o in channels {
+                    var s: Scalar = add ? db[o] : 0
+                    for n in 0..<g.batch { s += Scalar(Tensor.rowSum(dy + (n * cout + o) * hw, hw)) }
+                    db[o] = s
                 }
             }
+        }
+        if cout == 0 || hw == 0 || g.batch == 0 {
+            if case let (dw, add)? = gw, !add { dw.update(repeating: 0, count: cout * k) }
+            if case let (db, add)? = gb, !add, biasInGEMM { db.update(repeating: 0, count: cout) }
+            if case let (dx, add)? = gx, !add { dx.update(repeating: 0, count: g.batch * g.inputImageCount) }
+            return
+        }
+        let parts = gw != nil && partials == nil ? 1 : parts
+        let kb = biasInGEMM ? k + 1 : k
+        Parallel.run(g.batch, parts: parts) { part, images in
+            let col = scratch + part * g.scratchCount
+            if biasInGEMM { (col + k * hw).update(repeating: 1, count: hw) }
+            for n in images {
+                let dyn = dy + n * cout * hw
+                let xn = x + n * g.inputImageCount
+                if case let (dw, add)? = gw {
+                    let columns: UnsafePointer<Scalar>
+                    if g.isPointwise {
+                        columns = xn
+                    } else {
+                        im2col(g, xn, into: col)
+                        columns = UnsafePointer(col)
+                    }
+                    let target = biasInGEMM ? partials! + part * cout * kb : (part == 0 ? dw : partials! + (part - 1) * cout * k)
+                    let accumulate = n > images.lowerBound || (part == 0 && add && !biasInGEMM)
+                    g.gemm(transA: false, transB: true, m: cout, n: kb, k: hw, a: dyn, lda: hw, b: columns, ldb: hw,
+                           beta: accumulate ? 1 : 0, c: target, ldc: kb)
+                }
+                if case let (dx, add)? = gx {
+                    let dxn = dx + n * g.inputImageCount
+                    if g.isPointwise {
+                        g.gemm(transA: true, transB: false, m: k, n: hw, k: cout, a: w, lda: k, b: dyn, ldb: hw,
+                               beta: add ? 1 : 0, c: dxn, ldc: hw)
+                    } else {
+                        if !add { dxn.update(repeating: 0, count: g.inputImageCount) }
+                        g.gemm(transA: true, transB: false, m: k, n: hw, k: cout, a: w, lda: k, b: dyn, ldb: hw,
+                               beta: 0, c: col, ldc: hw)
+                        col2im(g, col, addingInto: dxn)
+                    }
+                }
+            }
+        }
+        guard case let (dw, addW)? = gw, let partials else { return }
+        // Partial sums in part order, so a thread count gives the same sums every run.
+        if biasInGEMM, case let (db, addB)? = gb {
+            for o in 0..<cout {
+                let row = dw + o * k
+                if addW { vectorAdd(row, partials + o * kb, count: k) } else { row.update(from: partials + o * kb, count: k) }
+                var b: Scalar = addB ? db[o] : 0
+                b += partials[o * kb + k]
+                for p in 1..<parts {
+                    vectorAdd(row, partials + (p * cout + o) * kb, count: k)
+                    b += partials[(p * cout + o) * kb + k]
+                }
+                db[o] = b
+            }
+        } else if parts > 1 {
+            for p in 1..<parts { vectorAdd(dw, partials + (p - 1) * cout * k, count: cout * k) }
         }
     }
 
@@ -143,6 +189,19 @@ extension Tensor {
         let (sh, sw) = (win.stride.height, win.stride.width)
         let hw = hout * wout
         let step = rowStride ?? hw
+        if g.rowsAreShifts {
+            // Stride 1 and Wout = W: each tap's block is the plane shifted by a constant — one long copy
+            // and zeros where the shift leaves the image, in C (CKernels/im2col.c) for wide vectors.
+            let a = g.shiftArguments
+            if Scalar.self == Float.self {
+                circuits_im2col_shifted_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), a.channels, a.h, a.w, a.hout, a.kh, a.kw,
+                                            a.dh, a.dw, a.top, a.left, UnsafeMutableRawPointer(col).assumingMemoryBound(to: Float.self), step)
+            } else {
+                circuits_im2col_shifted_f64(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), a.channels, a.h, a.w, a.hout, a.kh, a.kw,
+                                            a.dh, a.dw, a.top, a.left, UnsafeMutableRawPointer(col).assumingMemoryBound(to: Double.self), step)
+            }
+            return
+        }
         var row = col
         for c in 0..<g.inputChannels {
             let plane = x + c * h * w
@@ -150,29 +209,6 @@ extension Tensor {
                 for q in 0..<kw {
                     let xoff = q * win.dilation.width - win.padding.left
                     let (lo, hi) = g.validColumns(offset: xoff)
-                    if g.rowsAreShifts {
-                        // Stride 1 and Wout = W: the whole block is the plane shifted by a constant,
-                        // col[i·W + j] = x[i·W + j + delta]: one long copy, then zeros where the shift
-                        // left the image (rows above and below, columns that wrapped to the next row).
-                        let (iLo, iHi) = g.validRows(kernelRow: p)
-                        let delta = (p * win.dilation.height - win.padding.top) * w + xoff
-                        let (dLo, dHi) = (iLo * wout, iHi * wout)
-                        let cLo = Swift.min(Swift.max(dLo, -delta), dHi), cHi = Swift.max(Swift.min(dHi, h * w - delta), cLo)
-                        for d in 0..<cLo { row[d] = 0 }
-                        // Offsets taken once into pointers: an index sum checked for overflow inside the
-                        // loop kept it scalar.
-                        let (from, to) = (plane + (cLo + delta), row + cLo)
-                        for k in 0..<(cHi - cLo) { to[k] = from[k] }
-                        for d in cHi..<hw { row[d] = 0 }
-                        if lo > 0 || hi < wout {
-                            for i in iLo..<iHi {
-                                for j in 0..<lo { row[i * wout + j] = 0 }
-                                for j in hi..<wout { row[i * wout + j] = 0 }
-                            }
-                        }
-                        row += step
-                        continue
-                    }
                     for i in 0..<hout {
                         let dst = row + i * wout
                         let ih = i * sh + p * win.dilation.height - win.padding.top
@@ -208,6 +244,18 @@ extension Tensor {
         let (kh, kw) = (win.kernel.height, win.kernel.width)
         let (sh, sw) = (win.stride.height, win.stride.width)
         let hw = hout * wout
+        if g.rowsAreShifts {
+            // The adjoint of the shifted copy: zero the wrapped columns of the scratch, one long add per tap.
+            let a = g.shiftArguments
+            if Scalar.self == Float.self {
+                circuits_col2im_shifted_f32(UnsafeMutableRawPointer(col).assumingMemoryBound(to: Float.self), a.channels, a.h, a.w, a.hout,
+                                            a.kh, a.kw, a.dh, a.dw, a.top, a.left, UnsafeMutableRawPointer(dx).assumingMemoryBound(to: Float.self))
+            } else {
+                circuits_col2im_shifted_f64(UnsafeMutableRawPointer(col).assumingMemoryBound(to: Double.self), a.channels, a.h, a.w, a.hout,
+                                            a.kh, a.kw, a.dh, a.dw, a.top, a.left, UnsafeMutableRawPointer(dx).assumingMemoryBound(to: Double.self))
+            }
+            return
+        }
         var row = col
         for c in 0..<g.inputChannels {
             let plane = dx + c * h * w
@@ -215,24 +263,6 @@ extension Tensor {
                 for q in 0..<kw {
                     let xoff = q * win.dilation.width - win.padding.left
                     let (lo, hi) = g.validColumns(offset: xoff)
-                    if g.rowsAreShifts {
-                        // The adjoint of im2col's shifted copy: zero the wrapped columns of the scratch,
-                        // then one long add.
-                        let (iLo, iHi) = g.validRows(kernelRow: p)
-                        let delta = (p * win.dilation.height - win.padding.top) * w + xoff
-                        let (dLo, dHi) = (iLo * wout, iHi * wout)
-                        let cLo = Swift.min(Swift.max(dLo, -delta), dHi), cHi = Swift.max(Swift.min(dHi, h * w - delta), cLo)
-                        if lo > 0 || hi < wout {
-                            for i in iLo..<iHi {
-                                for j in 0..<lo { row[i * wout + j] = 0 }
-                                for j in hi..<wout { row[i * wout + j] = 0 }
-                            }
-                        }
-                        let (from, to) = (row + cLo, plane + (cLo + delta))
-                        for k in 0..<(cHi - cLo) { to[k] += from[k] }
-                        row += hw
-                        continue
-                    }
                     if hi > lo {
                         for i in 0..<hout {
                             let ih = i * sh + p * win.dilation.height - win.padding.top
@@ -303,8 +333,28 @@ public struct Conv2DShape: Sendable {
     @inlinable public var inputImageCount: Int { inputChannels * height * width }
     /// [N, Cout, Hout, Wout].
     public var outputShape: [Int] { [batch, outputChannels, outputHeight, outputWidth] }
-    /// Scalars of the im2col scratch: one image's column matrix.
-    public var scratchCount: Int { isPointwise ? 1 : columnRows * outputPixels }
+    /// Scalars of the im2col scratch: one image's column matrix, and a row of ones for the bias gradient.
+    public var scratchCount: Int { isPointwise ? 1 : (columnRows + (hasBias ? 1 : 0)) * outputPixels }
+
+    /// Whether the backward computes db in the weight-gradient GEMM (`conv2DBackward`).
+    @inlinable
+    public func biasInGEMM(weightGradient: Bool, biasGradient: Bool) -> Bool {
+        weightGradient && biasGradient && hasBias && !isPointwise
+    }
+
+    /// Scalars of weight-gradient partial sums the backward needs with `parts` parts: parts × Cout × (K + 1)
+    /// when db comes out of the GEMM, else (parts − 1) × Cout × K.
+    public func partialCount(parts: Int, weightGradient: Bool, biasGradient: Bool) -> Int {
+        guard weightGradient else { return 0 }
+        if biasInGEMM(weightGradient: weightGradient, biasGradient: biasGradient) {
+            return parts * outputChannels * (columnRows + 1)
+        }
+        return (parts - 1) * outputChannels * columnRows
+    }
+
+    /// How many runs of images the op cuts its batch into (`Parallel`): one per thread, each at least
+    /// 2¹⁶ multiply-adds.
+    public var parts: Int { Parallel.parts(batch, cost: outputChannels * outputPixels * columnRows) }
 
     /// A 1×1 kernel with stride 1 and no padding: the image is its own column matrix.
     @inlinable public var isPointwise: Bool {
@@ -314,6 +364,13 @@ public struct Conv2DShape: Sendable {
     /// Stride 1 and as many output columns as input columns (`same` padding across): each kernel tap's
     /// block of the column matrix is the image shifted by a constant.
     @inlinable var rowsAreShifts: Bool { window.stride == 1 && outputWidth == width }
+
+    /// The arguments of CKernels' shifted im2col/col2im.
+    @usableFromInline
+    var shiftArguments: (channels: Int, h: Int, w: Int, hout: Int, kh: Int, kw: Int, dh: Int, dw: Int, top: Int, left: Int) {
+        (inputChannels, height, width, outputHeight, window.kernel.height, window.kernel.width,
+         window.dilation.height, window.dilation.width, window.padding.top, window.padding.left)
+    }
 
     /// The output rows i in lo..<hi whose input row i·sh + p·dh − top lies inside the image.
     @inlinable
@@ -362,14 +419,19 @@ extension Variable {
         let g = try Conv2DShape(x.value.shape, weight.value.shape, bias?.value.shape,
                                 Window2D(kernel: 1, stride: stride, padding: padding, dilation: dilation))
         let operands = bias.map { [x, weight, $0] } ?? [x, weight]
+        let parts = g.parts
         let y = Variable.outputBuffer(g.outputShape, x, weight, bias ?? x)
-        let col = Variable.outputBuffer([g.scratchCount], x, weight, bias ?? x)
+        let col = Variable.outputBuffer([parts * g.scratchCount], x, weight, bias ?? x)
+        // Weight-gradient partial sums (see `conv2DBackward`).
+        let partialCount = g.partialCount(parts: parts, weightGradient: weight.requiresGrad, biasGradient: bias?.requiresGrad ?? false)
+        let partials = partialCount > 0 ? Variable.outputBuffer([partialCount], x, weight, bias ?? x) : nil
         try Tensor.conv2DForward(g, x.value.unsafeReadPointer, weight.value.unsafeReadPointer,
                                  bias?.value.unsafeReadPointer, into: y.unsafeWritePointer,
-                                 scratch: col.unsafeWritePointer)
+                                 scratch: col.unsafeWritePointer, parts: parts)
         return Variable.record(y, inputs: operands) { dy in
             let d = dy.unsafeReadPointer
             let scratch = col.unsafeWritePointer
+            let partialSums = partials?.unsafeWritePointer
             let xs = x.value.unsafeReadPointer, ws = weight.value.unsafeReadPointer
             // Nest the three gradient buffers so one kernel call sees them all (it walks the batch once).
             func withGrad(_ v: Variable?, _ body: ((UnsafeMutablePointer<Scalar>, add: Bool)?) -> Void) {
@@ -378,7 +440,8 @@ extension Variable {
             withGrad(x) { gx in
                 withGrad(weight) { gw in
                     withGrad(bias) { gb in
-                        Tensor.conv2DBackward(g, dy: d, x: xs, w: ws, scratch: scratch, gx: gx, gw: gw, gb: gb)
+                        Tensor.conv2DBackward(g, dy: d, x: xs, w: ws, scratch: scratch, partials: partialSums, parts: parts,
+                                              gx: gx, gw: gw, gb: gb)
                     }
                 }
             }

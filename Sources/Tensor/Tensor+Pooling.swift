@@ -65,9 +65,21 @@ extension Tensor {
 
     /// y = max over each window; the index (ih·W + iw, within the plane) of the maximum goes to
     /// `indices` as an Int32, through raw stores so the buffer can be any scalar buffer of the arena.
+    /// Planes are cut into runs, one per thread (`Parallel`).
     @inlinable
     static func maxPool2DForward(_ g: Pool2DShape, _ x: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>,
-                                 indices: UnsafeMutableRawPointer) {
+                                 indices: UnsafeMutableRawPointer, relu: Bool = false) {
+        let hw = g.height * g.width, ohw = g.outputHeight * g.outputWidth
+        Parallel.run(g.planes, parts: g.parts) { _, planes in
+            maxPool2DForward(g, planes: planes, x + planes.lowerBound * hw, into: y + planes.lowerBound * ohw,
+                             indices: indices + 4 * planes.lowerBound * ohw, relu: relu)
+        }
+    }
+
+    /// `maxPool2DForward` on the planes `planes` (pointers already at the first of them).
+    @inlinable
+    static func maxPool2DForward(_ g: Pool2DShape, planes: Range<Int>, _ x: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>,
+                                 indices: UnsafeMutableRawPointer, relu: Bool) {
         let (h, w, hout, wout) = (g.height, g.width, g.outputHeight, g.outputWidth)
         let win = g.window
         let (kh, kw, sh, sw) = (win.kernel.height, win.kernel.width, win.stride.height, win.stride.width)
@@ -77,15 +89,15 @@ extension Tensor {
             // The CNN's pooling: a C loop that vectorizes (CKernels/pooling.c).
             let ip = indices.assumingMemoryBound(to: Int32.self)
             if Scalar.self == Float.self {
-                circuits_maxpool2x2_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), g.planes, h, w,
-                                        UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), ip)
+                circuits_maxpool2x2_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), planes.count, h, w,
+                                        UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), ip, relu ? 1 : 0)
             } else {
-                circuits_maxpool2x2_f64(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), g.planes, h, w,
-                                        UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self), ip)
+                circuits_maxpool2x2_f64(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), planes.count, h, w,
+                                        UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self), ip, relu ? 1 : 0)
             }
             return
         }
-        for plane in 0..<g.planes {
+        for plane in 0..<planes.count {
             let xp = x + plane * hw, yp = y + plane * ohw
             let ip = indices + 4 * plane * ohw
             for i in 0..<hout {
@@ -107,35 +119,43 @@ extension Tensor {
                             if v > m || v != v { m = v; k = rowStart + q * dw }
                         }
                     }
-                    yp[i * wout + j] = m
+                    yp[i * wout + j] = relu && m < 0 ? 0 : m
                     ip.storeBytes(of: Int32(truncatingIfNeeded: k), toByteOffset: 4 * (i * wout + j), as: Int32.self)
                 }
             }
         }
     }
 
-    /// dx[argmax] += dy for every window (overwriting dx first unless `add`).
+    /// dx[argmax] += dy for every window (overwriting dx first unless `add`), planes cut into runs as in
+    /// the forward. `y` is the forward's output when it fused a ReLU (dy then passes only where y > 0).
     @inlinable
-    static func maxPool2DBackward(_ g: Pool2DShape, dy: UnsafePointer<Scalar>, indices: UnsafeRawPointer,
+    static func maxPool2DBackward(_ g: Pool2DShape, dy: UnsafePointer<Scalar>, indices: UnsafeRawPointer, output y: UnsafePointer<Scalar>?,
                                   into dx: UnsafeMutablePointer<Scalar>, add: Bool) {
         let hw = g.height * g.width, ohw = g.outputHeight * g.outputWidth
-        if !add && g.isPlainHalving {
-            let ip = indices.assumingMemoryBound(to: Int32.self)
-            if Scalar.self == Float.self {
-                circuits_maxpool2x2_backward_f32(UnsafeRawPointer(dy).assumingMemoryBound(to: Float.self), ip, g.planes, g.height, g.width,
-                                                 UnsafeMutableRawPointer(dx).assumingMemoryBound(to: Float.self))
-            } else {
-                circuits_maxpool2x2_backward_f64(UnsafeRawPointer(dy).assumingMemoryBound(to: Double.self), ip, g.planes, g.height, g.width,
-                                                 UnsafeMutableRawPointer(dx).assumingMemoryBound(to: Double.self))
+        Parallel.run(g.planes, parts: g.parts) { _, planes in
+            let (dyp, ip, dxp) = (dy + planes.lowerBound * ohw, indices + 4 * planes.lowerBound * ohw, dx + planes.lowerBound * hw)
+            let yp = y.map { $0 + planes.lowerBound * ohw }
+            if !add && g.isPlainHalving {
+                let ip32 = ip.assumingMemoryBound(to: Int32.self)
+                if Scalar.self == Float.self {
+                    circuits_maxpool2x2_backward_f32(UnsafeRawPointer(dyp).assumingMemoryBound(to: Float.self), ip32,
+                                                     yp.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }, planes.count,
+                                                     g.height, g.width, UnsafeMutableRawPointer(dxp).assumingMemoryBound(to: Float.self))
+                } else {
+                    circuits_maxpool2x2_backward_f64(UnsafeRawPointer(dyp).assumingMemoryBound(to: Double.self), ip32,
+                                                     yp.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) }, planes.count,
+                                                     g.height, g.width, UnsafeMutableRawPointer(dxp).assumingMemoryBound(to: Double.self))
+                }
+                return
             }
-            return
-        }
-        if !add { dx.update(repeating: 0, count: g.planes * hw) }
-        for plane in 0..<g.planes {
-            let dxp = dx + plane * hw, dyp = dy + plane * ohw
-            let ip = indices + 4 * plane * ohw
-            for o in 0..<ohw {
-                dxp[Int(ip.load(fromByteOffset: 4 * o, as: Int32.self))] += dyp[o]
+            if !add { dxp.update(repeating: 0, count: planes.count * hw) }
+            for plane in 0..<planes.count {
+                let dxq = dxp + plane * hw, dyq = dyp + plane * ohw
+                let iq = ip + 4 * plane * ohw
+                for o in 0..<ohw {
+                    if let yp, !(yp[plane * ohw + o] > 0) { continue }
+                    dxq[Int(iq.load(fromByteOffset: 4 * o, as: Int32.self))] += dyq[o]
+                }
             }
         }
     }
@@ -146,15 +166,17 @@ extension Tensor {
         let (h, w, hout, wout) = (g.height, g.width, g.outputHeight, g.outputWidth)
         let win = g.window
         let scale = 1 / Scalar(win.kernel.height * win.kernel.width)
-        for plane in 0..<g.planes {
-            let xp = x + plane * h * w, yp = y + plane * hout * wout
-            for i in 0..<hout {
-                let (pLo, pHi) = g.validRange(i, stride: win.stride.height, pad: win.padding.top, kernel: win.kernel.height, size: h)
-                for j in 0..<wout {
-                    let (qLo, qHi) = g.validRange(j, stride: win.stride.width, pad: win.padding.left, kernel: win.kernel.width, size: w)
-                    var s: Scalar = 0
-                    for r in pLo..<pHi { for c in qLo..<qHi { s += xp[r * w + c] } }
-                    yp[i * wout + j] = s * scale
+        Parallel.run(g.planes, parts: g.parts) { _, planes in
+            for plane in planes {
+                let xp = x + plane * h * w, yp = y + plane * hout * wout
+                for i in 0..<hout {
+                    let (pLo, pHi) = g.validRange(i, stride: win.stride.height, pad: win.padding.top, kernel: win.kernel.height, size: h)
+                    for j in 0..<wout {
+                        let (qLo, qHi) = g.validRange(j, stride: win.stride.width, pad: win.padding.left, kernel: win.kernel.width, size: w)
+                        var s: Scalar = 0
+                        for r in pLo..<pHi { for c in qLo..<qHi { s += xp[r * w + c] } }
+                        yp[i * wout + j] = s * scale
+                    }
                 }
             }
         }
@@ -166,15 +188,17 @@ extension Tensor {
         let (h, w, hout, wout) = (g.height, g.width, g.outputHeight, g.outputWidth)
         let win = g.window
         let scale = 1 / Scalar(win.kernel.height * win.kernel.width)
-        if !add { dx.update(repeating: 0, count: g.planes * h * w) }
-        for plane in 0..<g.planes {
-            let dxp = dx + plane * h * w, dyp = dy + plane * hout * wout
-            for i in 0..<hout {
-                let (pLo, pHi) = g.validRange(i, stride: win.stride.height, pad: win.padding.top, kernel: win.kernel.height, size: h)
-                for j in 0..<wout {
-                    let (qLo, qHi) = g.validRange(j, stride: win.stride.width, pad: win.padding.left, kernel: win.kernel.width, size: w)
-                    let d = dyp[i * wout + j] * scale
-                    for r in pLo..<pHi { for c in qLo..<qHi { dxp[r * w + c] += d } }
+        Parallel.run(g.planes, parts: g.parts) { _, planes in
+            if !add { (dx + planes.lowerBound * h * w).update(repeating: 0, count: planes.count * h * w) }
+            for plane in planes {
+                let dxp = dx + plane * h * w, dyp = dy + plane * hout * wout
+                for i in 0..<hout {
+                    let (pLo, pHi) = g.validRange(i, stride: win.stride.height, pad: win.padding.top, kernel: win.kernel.height, size: h)
+                    for j in 0..<wout {
+                        let (qLo, qHi) = g.validRange(j, stride: win.stride.width, pad: win.padding.left, kernel: win.kernel.width, size: w)
+                        let d = dyp[i * wout + j] * scale
+                        for r in pLo..<pHi { for c in qLo..<qHi { dxp[r * w + c] += d } }
+                    }
                 }
             }
         }
@@ -219,6 +243,10 @@ public struct Pool2DShape: Sendable {
 
     /// N·C: pooling treats every channel of every image alike.
     @inlinable public var planes: Int { batch * channels }
+    /// How many runs of planes the op cuts its work into (`Parallel`).
+    @inlinable public var parts: Int {
+        Parallel.parts(planes, cost: height * width + outputHeight * outputWidth * window.kernel.height * window.kernel.width)
+    }
     public var outputShape: [Int] { [batch, channels, outputHeight, outputWidth] }
 
     /// 2×2 windows, stride 2, no padding or dilation.
@@ -242,18 +270,25 @@ public struct Pool2DShape: Sendable {
 extension Variable {
     /// Max pooling (see `Tensor.maxPool2D`), recorded: the output and the Int32 argmax of every window
     /// live in the tape's arena; the backward scatters dy onto the argmax pixels.
+    ///
+    /// With `relu: true` the op is ReLU then max pooling, fused: max(0, window max), which equals the
+    /// max over the ReLU's outputs (the ReLU is monotone), with the gradient the two ops give — dy
+    /// reaches the argmax only where the maximum is positive. `Sequential` runs a ReLU layer followed by
+    /// a max-pooling layer this way, which saves the ReLU's two passes over the 4× larger map.
     @inlinable
-    public func maxPool2D(kernel: Size2D, stride: Size2D? = nil, padding: Padding2D = .zero, dilation: Size2D = 1) throws -> Variable {
+    public func maxPool2D(kernel: Size2D, stride: Size2D? = nil, padding: Padding2D = .zero, dilation: Size2D = 1,
+                          relu: Bool = false) throws -> Variable {
         let x = self
         let g = try Pool2DShape(x.value.shape, Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation),
                                 op: "maxPool2D")
         let y = Variable.outputBuffer(g.outputShape, x)
         let indices = Variable.outputBuffer([g.indexScalars(Scalar.self)], x)
         Tensor.maxPool2DForward(g, x.value.unsafeReadPointer, into: y.unsafeWritePointer,
-                                indices: UnsafeMutableRawPointer(indices.unsafeWritePointer))
+                                indices: UnsafeMutableRawPointer(indices.unsafeWritePointer), relu: relu)
         return Variable.record(y, inputs: [x]) { dy in
             let d = dy.unsafeReadPointer, ip = UnsafeRawPointer(indices.unsafeReadPointer)
-            x.accumulateGrad { gx, add in Tensor.maxPool2DBackward(g, dy: d, indices: ip, into: gx, add: add) }
+            let output = relu ? y.unsafeReadPointer : nil
+            x.accumulateGrad { gx, add in Tensor.maxPool2DBackward(g, dy: d, indices: ip, output: output, into: gx, add: add) }
         }
     }
 

@@ -140,6 +140,16 @@ public enum UnaryFunction: Hashable, Codable, Sendable, CustomStringConvertible 
         }
     }
 
+    /// y = f(x) over `n` scalars, cut into runs across threads when there are enough of them
+    /// (`Parallel`; large conv maps): elementwise, so the result does not depend on the cut.
+    @inlinable
+    public func forward<S: BLASScalar>(_ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, count n: Int, parallel: Bool) {
+        guard parallel else { return forward(x, y, count: n) }
+        Parallel.run(n, parts: Parallel.parts(n, cost: 1)) { _, r in
+            forward(x + r.lowerBound, y + r.lowerBound, count: r.count)
+        }
+    }
+
     // MARK: Backward
 
     /// g ← (add ? g : 0) + dy ⊙ f′(x), given the forward's input `x` and output `y`.
@@ -226,7 +236,7 @@ extension Tensor {
     @inlinable
     public func apply(_ f: UnaryFunction) -> Tensor {
         let out = Tensor.uninitialized(shape)
-        f.forward(unsafeReadPointer, out.unsafeWritePointer, count: count)
+        f.forward(unsafeReadPointer, out.unsafeWritePointer, count: count, parallel: true)
         return out
     }
 
@@ -260,10 +270,16 @@ extension Variable {
         let x = self
         let y = Variable.outputBuffer(x.value.shape, x)
         let n = x.value.count
-        f.forward(x.value.unsafeReadPointer, y.unsafeWritePointer, count: n)
+        f.forward(x.value.unsafeReadPointer, y.unsafeWritePointer, count: n, parallel: true)
         return Variable.record(y, inputs: [x]) { dy in
             let d = dy.unsafeReadPointer, xs = x.value.unsafeReadPointer, ys = y.unsafeReadPointer
-            x.accumulateGrad { g, add in f.backward(d, input: xs, output: ys, into: g, count: n, add: add) }
+            x.accumulateGrad { g, add in
+                // Elementwise, so a cut into runs (`Parallel`) gives the same result for any thread count.
+                Parallel.run(n, parts: Parallel.parts(n, cost: 1)) { _, r in
+                    f.backward(d + r.lowerBound, input: xs + r.lowerBound, output: ys + r.lowerBound,
+                               into: g + r.lowerBound, count: r.count, add: add)
+                }
+            }
         }
     }
 

@@ -44,6 +44,7 @@ private func bits(_ t: AnyTensor) -> [UInt64] {
     switch t {
     case let .float(x): return x.scalars.map { UInt64($0.bitPattern) }
     case let .double(x): return x.scalars.map { $0.bitPattern }
+    case let .int64(x): return x.scalars.map { UInt64(bitPattern: $0) }
     }
 }
 
@@ -217,6 +218,7 @@ struct SafeTensorsTests {
             switch tensor {
             case let .float(t): values = t.scalars.map { decimal($0) }
             case let .double(t): values = t.scalars.map { decimal($0) }
+            case let .int64(t): values = t.scalars.map { "\($0)" }
             }
             expectedTensors[name] = ["dtype": tensor.dtype, "shape": tensor.shape, "values": values]
         }
@@ -403,11 +405,29 @@ struct SafeTensorsTests {
         entryError(#"{"w":{"dtype":32,"shape":[1],"data_offsets":[0,4]}}"#, "dtype must be a string, found a number")
     }
 
-    @Test("Only F32 and F64 are supported") func unsupportedDType() {
-        for dtype in ["F16", "BF16", "I64", "U8", "BOOL", "f32", ""] {
+    @Test("Only F32, F64 and I64 are supported") func unsupportedDType() {
+        for dtype in ["F16", "BF16", "I32", "U8", "BOOL", "f32", "i64", ""] {
             #expect(decodeError(oneTensor(#""dtype":"\#(dtype)","shape":[1],"data_offsets":[0,2]"#, data: 2))
                     == .unsupportedDType(file: "t.safetensors", tensor: "w", dtype: dtype))
         }
+    }
+
+    @Test("I64 tensors (PyTorch's num_batches_tracked) round-trip, little-endian, scalar shape included")
+    func int64RoundTrip() throws {
+        let file = SafeTensorsFile(tensors: [("count", .int64(IntegerTensor(scalar: 469))),
+                                             ("ids", .int64(try IntegerTensor(shape: [2, 2], scalars: [-1, 0, 1 << 40, Int64.max]))),
+                                             ("w", .float(Tensor<Float>([1.5])))])
+        let bytes = try file.encode()
+        let decoded = try SafeTensorsFile.decode(bytes)
+        #expect(decoded["count"] == .int64(IntegerTensor(scalar: 469)))
+        #expect(decoded["count"]?.dtype == "I64" && decoded["count"]?.shape == [])
+        #expect(decoded["ids"]?.integers?.scalars == [-1, 0, 1 << 40, Int64.max])
+        // The scalar's 8 bytes, little-endian, at its data offset.
+        let header = Int(bytes[0]) | Int(bytes[1]) << 8
+        let text = String(decoding: bytes[8..<(8 + header)], as: UTF8.self)
+        #expect(text.contains(#""count":{"dtype":"I64","shape":[],"data_offsets":[0,8]}"#))
+        #expect(Array(bytes[(8 + header)..<(16 + header)]) == [0xD5, 0x01, 0, 0, 0, 0, 0, 0])
+        #expect(throws: TensorError.self) { try IntegerTensor(shape: [3], scalars: [1, 2]) }
     }
 
     @Test("Shapes must be non-negative integers whose product fits") func invalidShapes() {

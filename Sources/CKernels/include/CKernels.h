@@ -25,13 +25,36 @@ void circuits_tanh_f32(const float *x, float *y, size_t n);
 
 /// 2×2 stride-2 max pooling of `planes` planes of h × w (NCHW, N·C planes): y is planes × ⌊h/2⌋ × ⌊w/2⌋,
 /// `indices` the argmax of each window as row·w + column within its plane (ties: the first pixel in
-/// row-major order; a NaN wins). No overlap between buffers.
-void circuits_maxpool2x2_f32(const float *x, size_t planes, size_t h, size_t w, float *y, int32_t *indices);
-void circuits_maxpool2x2_f64(const double *x, size_t planes, size_t h, size_t w, double *y, int32_t *indices);
+/// row-major order; a NaN wins). With `relu` non-zero, y = max(0, window max): a ReLU before the pooling,
+/// fused. No overlap between buffers.
+void circuits_maxpool2x2_f32(const float *x, size_t planes, size_t h, size_t w, float *y, int32_t *indices, int relu);
+void circuits_maxpool2x2_f64(const double *x, size_t planes, size_t h, size_t w, double *y, int32_t *indices, int relu);
 /// The backward of circuits_maxpool2x2: dx (planes × h × w) is overwritten with dy at each window's argmax
-/// and 0 everywhere else.
-void circuits_maxpool2x2_backward_f32(const float *dy, const int32_t *indices, size_t planes, size_t h, size_t w, float *dx);
-void circuits_maxpool2x2_backward_f64(const double *dy, const int32_t *indices, size_t planes, size_t h, size_t w, double *dx);
+/// and 0 everywhere else. `y` is the forward's output when it fused a ReLU (dy passes only where y > 0),
+/// else NULL.
+void circuits_maxpool2x2_backward_f32(const float *dy, const int32_t *indices, const float *y, size_t planes, size_t h, size_t w, float *dx);
+void circuits_maxpool2x2_backward_f64(const double *dy, const int32_t *indices, const double *y, size_t planes, size_t h, size_t w, double *dx);
+
+/// One image's column matrix for a stride-1 window whose output is as wide as the input (Wout = W):
+/// row (c·kh + p)·kw + q, column i·W + j holds x[c, i + p·dh − top, j + q·dw − left], or 0 outside the
+/// image; rows are `rowStride` apart. `hout` is the output's height.
+void circuits_im2col_shifted_f32(const float *x, size_t channels, size_t h, size_t w, size_t hout, size_t kh, size_t kw,
+                                 size_t dh, size_t dw, ptrdiff_t top, ptrdiff_t left, float *col, ptrdiff_t rowStride);
+void circuits_im2col_shifted_f64(const double *x, size_t channels, size_t h, size_t w, size_t hout, size_t kh, size_t kw,
+                                 size_t dh, size_t dw, ptrdiff_t top, ptrdiff_t left, double *col, ptrdiff_t rowStride);
+/// The adjoint: adds each column entry onto the pixel it was read from (rows hout·W apart); `col` is
+/// scratch (its entries outside the image are overwritten with zeros).
+void circuits_col2im_shifted_f32(float *col, size_t channels, size_t h, size_t w, size_t hout, size_t kh, size_t kw,
+                                 size_t dh, size_t dw, ptrdiff_t top, ptrdiff_t left, float *dx);
+void circuits_col2im_shifted_f64(double *col, size_t channels, size_t h, size_t w, size_t hout, size_t kh, size_t kw,
+                                 size_t dh, size_t dw, ptrdiff_t top, ptrdiff_t left, double *dx);
+
+/// y += x over n scalars (no overlap).
+void circuits_add_f32(float *y, const float *x, size_t n);
+void circuits_add_f64(double *y, const double *x, size_t n);
+/// Σ x over n scalars, in a fixed order (sixteen lanes for float, eight for double, then pairwise).
+float circuits_sum_f32(const float *x, size_t n);
+double circuits_sum_f64(const double *x, size_t n);
 
 /// word2vec's inner loop (Sources/CKernels/word2vec.c): one input vector against `count` rows of `rows`
 /// (row i at rows + targets[i]·stride) with labels 0/1; accumulates the input's step into neu1e and
