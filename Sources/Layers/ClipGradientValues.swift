@@ -1,0 +1,26 @@
+/// Clips every gradient element to [−limit, limit] in place — min-char-rnn's `np.clip(d, -5, 5)` and
+/// PyTorch's `clip_grad_value_`: unlike `clipGradients(_:maxNorm:)` it bounds each element on its own,
+/// changing the gradient's direction. NaN stays NaN, so a diverged step is still caught by the trainer's
+/// finiteness check. Returns how many elements were clipped.
+/// - Throws: `TrainingError.invalidConfiguration` for a limit that is not a positive finite number.
+@discardableResult
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func clipGradientValues<Scalar>(_ parameters: [Parameter<Scalar>], limit: Double) throws -> Int {
+    guard limit > 0, limit.isFinite else { throw TrainingError.invalidConfiguration("gradient clip value \(limit) must be positive") }
+    let c = Scalar(limit)
+    var clipped = 0
+    for p in parameters where p.variable.grad != nil {
+        let n = p.variable.value.count
+        p.variable.accumulateGrad { g, _ in
+            for i in 0..<n {
+                let v = g[i]
+                // Comparisons are false for NaN, which therefore passes through.
+                let low = v < -c, high = v > c
+                clipped += (low || high) ? 1 : 0
+                g[i] = low ? -c : (high ? c : v)
+            }
+        }
+    }
+    return clipped
+}
