@@ -9,7 +9,7 @@
 
 extension GradientCatalogue {
     static var recurrent: [GradientCheckCase] {
-        embedding + reshape + rnn + lstm + gru + stacked
+        embedding + reshape + sequence + rnn + lstm + gru + stacked
     }
 
     /// Σ over the outputs of outputᵢ ⊙ wᵢ for fixed, distinct weights wᵢ: a scalar that depends on every
@@ -51,6 +51,16 @@ extension GradientCatalogue {
 
     static var reshape: [GradientCheckCase] {
         [GradientCheckCase("reshape [2, 3, 2] → [6, 2]", inputs: [[2, 3, 2]]) { _, v in try v[0].reshaped([6, 2]).tanh() }]
+    }
+
+    static var sequence: [GradientCheckCase] {
+        [
+            GradientCheckCase("concatenate last axis", inputs: [[2, 3, 2], [2, 3, 3]]) { _, v in
+                try Variable.concatenateLastAxis([v[0], v[1]])
+            },
+            GradientCheckCase("mean over time", inputs: [[2, 3, 2]]) { _, v in try v[0].meanOverTime() },
+            GradientCheckCase("mean over time (lengths 3 and 1)", inputs: [[2, 3, 2]]) { _, v in try v[0].meanOverTime(lengths: [3, 1]) },
+        ]
     }
 
     static var rnn: [GradientCheckCase] {
@@ -134,6 +144,13 @@ extension GradientCatalogue {
                 let first = try v[0].lstm(weights: weights(v, from: 1))
                 let second = try first.output.gru(weights: weights(v, from: 5), reversed: true)
                 return try mix(tape, [second.output, first.cell])
+            },
+            GradientCheckCase("bidirectional gru, directions concatenated, mean over time",
+                              inputs: shapes(n: 2, t: 3, i: 2, h: 2, gates: 3, states: 0) + [[6, 2], [6, 2], [6], [6]]) { tape, v in
+                let forward = try v[0].gru(weights: weights(v, from: 1), lengths: [3, 2])
+                let backward = try v[0].gru(weights: weights(v, from: 5), reversed: true, lengths: [3, 2])
+                let both = try Variable.concatenateLastAxis([forward.output, backward.output])
+                return try mix(tape, [both, try both.meanOverTime(lengths: [3, 2])])
             },
         ]
     }

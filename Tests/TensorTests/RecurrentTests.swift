@@ -176,6 +176,23 @@ struct RecurrentTests {
         }
     }
 
+    @Test func concatenationAndMeanOverTime() throws {
+        let a = Variable(try Tensor<Double>([1, 2, 3, 4], shape: [1, 2, 2])), b = Variable(try Tensor<Double>([5, 6], shape: [1, 2, 1]))
+        #expect(try Variable.concatenateLastAxis([a, b]).value == (try Tensor([1, 2, 5, 3, 4, 6], shape: [1, 2, 3])))
+        let x = Variable(try Tensor<Double>([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60], shape: [2, 3, 2]))
+        #expect(try x.meanOverTime().value == (try Tensor([[3, 4], [30, 40]])))
+        #expect(try x.meanOverTime(lengths: [1, 2]).value == (try Tensor([[1, 2], [20, 30]])))
+        #expect(throws: TensorError.shapeMismatch(op: "concatenateLastAxis", lhs: [1, 2, 2], rhs: [2, 2, 1])) {
+            try Variable.concatenateLastAxis([a, Variable(Tensor<Double>.zeros([2, 2, 1]))])
+        }
+        #expect(throws: TensorError.indexOutOfRange(op: "meanOverTime length of batch row 1 (expected 1...3)", index: 0, bound: 4)) {
+            try x.meanOverTime(lengths: [3, 0])
+        }
+        #expect(throws: TensorError.invalidShape(op: "meanOverTime", shape: [6, 2], expected: "[batch, time, features]")) {
+            try Variable(Tensor<Double>.zeros([6, 2])).meanOverTime()
+        }
+    }
+
     @Test func embeddingLooksUpRowsAndSkipsThePaddingRow() throws {
         let table = try Tensor<Double>([[0, 0], [1, 2], [3, 4]])
         #expect(try Tensor.embedding([2, 1, 2], weight: table) == (try Tensor([[3, 4], [1, 2], [3, 4]])))
