@@ -3,10 +3,10 @@ import Foundation
 /// The suites, in the order `--suite all` runs them: gemm first, because it measures the per-core peak
 /// that the mlp figures are expressed against.
 enum Suite: String, CaseIterable {
-    case gemm, elementwise, mlp, gates, peers
+    case gemm, elementwise, mlp, gates, peers, recurrent
 }
 
-/// The command line: `CircuitsBench [--suite gemm|elementwise|gates|mlp|peers|all] [--threads N]
+/// The command line: `CircuitsBench [--suite gemm|elementwise|gates|mlp|peers|recurrent|all] [--threads N]
 /// [--quick] [--json]`. `circuits bench` execs this binary with the same arguments.
 struct BenchOptions {
     var suites: [Suite] = Suite.allCases
@@ -17,9 +17,9 @@ struct BenchOptions {
     var json = false
 
     static let usage = """
-        usage: CircuitsBench [--suite gemm|elementwise|gates|mlp|peers|all] [--threads N] [--quick] [--json]
+        usage: CircuitsBench [--suite gemm|elementwise|gates|mlp|peers|recurrent|all] [--threads N] [--quick] [--json]
           --suite S    one suite, a comma-separated list, or all (default all)
-          --threads N  BLAS threads for the gemm, mlp and peers figures (default: 1 and 2)
+          --threads N  BLAS threads for the gemm, mlp, peers and recurrent figures (default: 1 and 2)
           --quick      fewer repetitions and smaller subsets: the whole run in about a minute
           --json       one JSON object per figure on stdout (human text goes to stderr)
         Results are also written to bench-results.json and bench-results.md in the current directory.
@@ -47,7 +47,7 @@ struct BenchOptions {
                 var chosen: [Suite] = []
                 for name in text.split(separator: ",") {
                     guard let suite = Suite(rawValue: String(name)) else {
-                        throw UsageError(description: "unknown suite '\(name)' (expected gemm, elementwise, gates, mlp, peers or all)")
+                        throw UsageError(description: "unknown suite '\(name)' (expected gemm, elementwise, gates, mlp, peers, recurrent or all)")
                     }
                     chosen.append(suite)
                 }

@@ -39,6 +39,7 @@ for suite in options.suites {
             report.add(gatesSuite(quick: options.quick))
             report.add(try vectorizedGatesSuite(context))
         case .peers: report.add(try peersSuite(context))
+        case .recurrent: report.add(try recurrentSuite(context))
         }
     } catch {
         // One suite's error (a shape the library rejects, say) should not hide the other suites' figures.

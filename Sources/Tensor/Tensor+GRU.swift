@@ -77,15 +77,16 @@ extension Variable {
                     continue
                 }
                 let a = pp + o * w, q = qp + o * w, g = gp + o * w
-                for j in 0..<(2 * h) { a[j] += q[j] }
+                let an = a + 2 * h, qn = q + 2 * h, gr = g, gz = g + h, gn = g + 2 * h
+                forEachEight(2 * h) { j, m in store(lanes(a, j, m) + lanes(q, j, m), a, j, m) }
                 sigmoidKernel(a, g, count: 2 * h)                 // r, z
-                if let bhn { for j in 0..<h { q[2 * h + j] += bhn[j] } }
-                for j in 0..<h { a[2 * h + j] += g[j] * q[2 * h + j] }
-                tanhKernel(a + 2 * h, g + 2 * h, count: h)        // n
-                for j in 0..<h {
-                    let z = g[h + j], v = (1 - z) * g[2 * h + j] + z * hOld[j]
-                    yr[j] = v
-                    hNext[j] = v
+                if let bhn { forEachEight(h) { j, m in store(lanes(qn, j, m) + lanes(bhn, j, m), qn, j, m) } }
+                forEachEight(h) { j, m in store(lanes(an, j, m) + lanes(gr, j, m) * lanes(qn, j, m), an, j, m) }
+                tanhKernel(an, gn, count: h)                      // n
+                forEachEight(h) { j, m in
+                    let z = lanes(gz, j, m), v = (1 - z) * lanes(gn, j, m) + z * lanes(hOld, j, m)
+                    store(v, yr, j, m)
+                    store(v, hNext, j, m)
                 }
             }
         }
@@ -110,17 +111,20 @@ extension Variable {
                         dqr.update(repeating: 0, count: w)
                         continue
                     }
-                    if let dY { let dyr = dY + o * h; for j in 0..<h { dhr[j] += dyr[j] } }
+                    let dyr = dY.map { $0 + o * h }
                     let gr = g + o * w, hOld = hOldAll + o * h
-                    for j in 0..<h {
-                        let r = gr[j], z = gr[h + j], nn = gr[2 * h + j], q = dqr[2 * h + j]
-                        let d = dhr[j]
+                    let gz = gr + h, gn = gr + 2 * h
+                    let dir_z = dir + h, dir_n = dir + 2 * h, dq_z = dqr + h, dq_n = dqr + 2 * h
+                    forEachEight(h) { j, m in
+                        let r = lanes(gr, j, m), z = lanes(gz, j, m), nn = lanes(gn, j, m), q = lanes(dq_n, j, m)
+                        var d = lanes(dhr, j, m)
+                        if let dyr { d += lanes(dyr, j, m) }
                         let dan = d * (1 - z) * (1 - nn * nn)
-                        let daz = d * (hOld[j] - nn) * z * (1 - z)
+                        let daz = d * (lanes(hOld, j, m) - nn) * z * (1 - z)
                         let dar = dan * q * r * (1 - r)
-                        dir[j] = dar; dir[h + j] = daz; dir[2 * h + j] = dan
-                        dqr[j] = dar; dqr[h + j] = daz; dqr[2 * h + j] = dan * r
-                        dhr[j] = d * z
+                        store(dar, dir, j, m); store(daz, dir_z, j, m); store(dan, dir_n, j, m)
+                        store(dar, dqr, j, m); store(daz, dq_z, j, m); store(dan * r, dq_n, j, m)
+                        store(d * z, dhr, j, m)
                     }
                 }
                 try Tensor.stridedGEMM(op, transposeA: false, transposeB: false, m: n, n: h, k: w, a: dq + step * w, lda: t * w,

@@ -95,10 +95,13 @@ extension Variable {
                 sigmoidKernel(a, g, count: 2 * h)                 // i, f
                 tanhKernel(a + 2 * h, g + 2 * h, count: h)        // g
                 sigmoidKernel(a + 3 * h, g + 3 * h, count: h)     // o
-                for j in 0..<h { cNext[j] = g[h + j] * cOld[j] + g[j] * g[2 * h + j] }
+                // One pointer per gate, so the loops index with j alone (no overflow-checked offsets,
+                // which keep LLVM from vectorizing).
+                let gi = UnsafePointer(g), gf = gi + h, gg = gi + 2 * h, go = gi + 3 * h
+                for j in 0..<h { cNext[j] = gf[j] * cOld[j] + gi[j] * gg[j] }
                 tanhKernel(UnsafePointer(cNext), tc, count: h)
                 for j in 0..<h {
-                    let v = g[3 * h + j] * tc[j]
+                    let v = go[j] * tc[j]
                     yr[j] = v
                     hNext[j] = v
                 }
@@ -125,18 +128,22 @@ extension Variable {
                         dar.update(repeating: 0, count: w)
                         continue
                     }
-                    if let dY { let dyr = dY + o * h; for j in 0..<h { dhr[j] += dyr[j] } }
+                    let dyr = dY.map { $0 + o * h }
                     let gr = g + o * w, tcr = tc + o * h, cOld = cOldAll + o * h
-                    for j in 0..<h {
-                        let i = gr[j], f = gr[h + j], gg = gr[2 * h + j], og = gr[3 * h + j]
-                        let dhj = dhr[j], tcj = tcr[j]
-                        let dcj = dcr[j] + dhj * og * (1 - tcj * tcj)
-                        dar[j] = dcj * gg * i * (1 - i)
-                        dar[h + j] = dcj * cOld[j] * f * (1 - f)
-                        dar[2 * h + j] = dcj * i * (1 - gg * gg)
-                        dar[3 * h + j] = dhj * tcj * og * (1 - og)
-                        dcr[j] = dcj * f
-                        dhr[j] = 0
+                    let gi = gr, gf = gr + h, gg = gr + 2 * h, go = gr + 3 * h
+                    let dai = dar, daf = dar + h, dag = dar + 2 * h, dao = dar + 3 * h
+                    forEachEight(h) { j, m in
+                        let i = lanes(gi, j, m), f = lanes(gf, j, m), g = lanes(gg, j, m), o = lanes(go, j, m)
+                        var dhj = lanes(dhr, j, m)
+                        if let dyr { dhj += lanes(dyr, j, m) }
+                        let tcj = lanes(tcr, j, m)
+                        let dcj = lanes(dcr, j, m) + dhj * o * (1 - tcj * tcj)
+                        store(dcj * g * i * (1 - i), dai, j, m)
+                        store(dcj * lanes(cOld, j, m) * f * (1 - f), daf, j, m)
+                        store(dcj * i * (1 - g * g), dag, j, m)
+                        store(dhj * tcj * o * (1 - o), dao, j, m)
+                        store(dcj * f, dcr, j, m)
+                        store(SIMD8(repeating: 0), dhr, j, m)
                     }
                 }
                 // dh_{t−1} = da_t·W_hh (added: rows past their length carry their dh through).

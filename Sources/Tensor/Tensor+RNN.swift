@@ -98,11 +98,17 @@ extension Variable {
                         dar.update(repeating: 0, count: h)
                         continue
                     }
-                    if let dY { let dyr = dY + o * h; for j in 0..<h { dhr[j] += dyr[j] } }
+                    let dyr = dY.map { $0 + o * h }
                     let yr = ys + o * h
-                    switch nonlinearity {
-                    case .tanh: for j in 0..<h { let v = yr[j]; dar[j] = dhr[j] * (1 - v * v); dhr[j] = 0 }
-                    case .relu: for j in 0..<h { let d = dhr[j], v = yr[j]; dar[j] = v > 0 ? d : 0; dhr[j] = 0 }
+                    forEachEight(h) { j, m in
+                        var d = lanes(dhr, j, m)
+                        if let dyr { d += lanes(dyr, j, m) }
+                        let v = lanes(yr, j, m)
+                        switch nonlinearity {
+                        case .tanh: store(d * (1 - v * v), dar, j, m)
+                        case .relu: store(d.replacing(with: 0, where: v .<= 0), dar, j, m)
+                        }
+                        store(SIMD8(repeating: 0), dhr, j, m)
                     }
                 }
                 try Tensor.stridedGEMM(op, transposeA: false, transposeB: false, m: n, n: h, k: h, a: da + step * h, lda: t * h,

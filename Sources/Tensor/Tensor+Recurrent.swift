@@ -365,3 +365,36 @@ struct StepMask {
         return t < lengths[n]
     }
 }
+
+// MARK: Eight lanes at a time
+
+// The backward passes read and write six or more buffers per element, too many for LLVM to prove apart
+// at run time, so a plain loop over pointers stays scalar. These helpers let a kernel be written once on
+// SIMD8 values: full groups of eight load and store directly, the last group goes through a padded
+// vector (its extra lanes are computed on zeros and never stored).
+
+/// Lanes j..<j+count of `p` (count ≤ 8; the rest zero).
+@inlinable @inline(__always)
+func lanes<S: BLASScalar>(_ p: UnsafePointer<S>, _ j: Int, _ count: Int) -> SIMD8<S> {
+    if count == 8 { return UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<S>.self) }
+    var v = SIMD8<S>(repeating: 0)
+    for k in 0..<count { v[k] = p[j + k] }
+    return v
+}
+
+/// Stores the first `count` lanes of `v` at p[j...].
+@inlinable @inline(__always)
+func store<S: BLASScalar>(_ v: SIMD8<S>, _ p: UnsafeMutablePointer<S>, _ j: Int, _ count: Int) {
+    if count == 8 { UnsafeMutableRawPointer(p + j).storeBytes(of: v, as: SIMD8<S>.self); return }
+    for k in 0..<count { p[j + k] = v[k] }
+}
+
+/// Calls `body(j, count)` for j = 0, 8, 16, … < n, with count = min(8, n − j).
+@inlinable @inline(__always)
+func forEachEight(_ n: Int, _ body: (_ j: Int, _ count: Int) -> Void) {
+    var j = 0
+    while j < n {
+        body(j, Swift.min(8, n - j))
+        j += 8
+    }
+}
