@@ -3,9 +3,9 @@ SWIFT ?= swift
 RELEASE := -c release
 # Tests run in release with testability on: the numeric tests are slow in debug builds.
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
-APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist libopenmpi-dev openmpi-bin
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev pkg-config dataset-fashion-mnist libopenmpi-dev openmpi-bin libfftw3-dev
 
-.PHONY: setup build test run bench bench-peers docs fuzz report-check setup-mpi clean
+.PHONY: setup build test run bench bench-peers bench-tsne docs fuzz fuzz-smoke report-check tsne-check setup-mpi clean word2vec-corpus bench-word2vec
 
 setup:
 	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
@@ -13,9 +13,8 @@ setup:
 build: setup
 	$(SWIFT) build $(RELEASE)
 
-test: setup
+test: setup fuzz-smoke
 	$(SWIFT) build $(RELEASE) --product circuits
-	$(SWIFT) build $(RELEASE) --product circuits-mpi
 	# Serial: some tests set the process-wide BLAS thread count or measure peak memory.
 	$(SWIFT) test $(TEST_FLAGS) --no-parallel
 
@@ -30,14 +29,41 @@ bench: setup
 bench-peers: setup
 	bash scripts/bench-peers-setup.sh
 
+# word2vec (issue 16): the corpus from Debian packages, then speed against word2vec.c and gensim and
+# quality against word2vec.c (about 25 minutes of exclusive CPU on 2 cores).
+word2vec-corpus:
+	bash scripts/word2vec-corpus.sh
+
+bench-word2vec: setup word2vec-corpus
+	bash scripts/bench-peers-setup.sh
+	bash scripts/word2vec-c-setup.sh
+	$(SWIFT) build $(RELEASE) --product circuits
+	$(SWIFT) build $(RELEASE) --product CircuitsBench
+	.build/release/CircuitsBench --suite word2vec
+	python3 scripts/word2vec_quality.py --runs 3
+
+# t-SNE against scikit-learn and openTSNE on Fashion-MNIST (10k and 70k points): about 25 minutes.
+bench-tsne: setup bench-peers
+	$(SWIFT) build $(RELEASE) --product circuits
+	$(SWIFT) build $(RELEASE) --product CircuitsBench
+	.build/release/CircuitsBench --suite tsne --threads 2
+
 docs: setup
 	bash scripts/docs.sh
 
 fuzz: setup
 	bash scripts/fuzz.sh
 
+# A few thousand inputs per fuzz target (seconds each), so the fuzz build cannot silently break again;
+# compiled modules are cached in .build/fuzz, so a second run compiles nothing.
+fuzz-smoke: setup
+	bash scripts/fuzz.sh --smoke
+
 report-check: setup
 	bash scripts/report-check.sh
+
+tsne-check: setup
+	bash scripts/tsne-check.sh
 
 setup-mpi:
 	@bash scripts/apt-ensure.sh libopenmpi-dev openmpi-bin

@@ -11,10 +11,11 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Word2Vec", targets: ["Word2Vec"]),
+        .library(name: "TSNE", targets: ["TSNE"]),
         .executable(name: "circuits", targets: ["circuits"]),
         // Data-parallel training over MPI: a separate library so that users who do not need it never link Open MPI.
         .library(name: "Distributed", targets: ["Distributed"]),
-        .executable(name: "circuits-mpi", targets: ["circuits-mpi"]),
     ],
     targets: [
         .systemLibrary(
@@ -25,6 +26,11 @@ let package = Package(
         .systemLibrary(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CFFTW",
+            pkgConfig: "fftw3f",
+            providers: [.apt(["libfftw3-dev"])]
         ),
         .systemLibrary(
             name: "CMPI",
@@ -38,13 +44,16 @@ let package = Package(
         .target(name: "CKernels"),
         .target(name: "Layers", dependencies: ["Tensor", "CKernels"]),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
-        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed"]),
+        // Word vectors (chapter 4): its own optimiser; its inner loop is a CKernels routine (AVX-512/AVX2 chosen at run time).
+        .target(name: "Word2Vec", dependencies: ["CKernels"]),
+        // t-SNE embeddings (exact, Barnes-Hut, FFT-interpolated): BLAS for the neighbour search and PCA, FFTW for the grid.
+        .target(name: "TSNE", dependencies: ["Tensor", "CFFTW"]),
+        .target(name: "CircuitsCLI", dependencies: ["Gates", "Tensor", "Layers", "Datasets", "Distributed", "Word2Vec", "TSNE"]),
         .executableTarget(name: "circuits", dependencies: ["CircuitsCLI"]),
         .target(name: "Distributed", dependencies: ["Layers", "CMPI"]),
-        .executableTarget(name: "circuits-mpi", dependencies: ["Distributed", "Datasets", "Layers"]),
         .executableTarget(
             name: "CircuitsBench",
-            dependencies: ["Gates", "Tensor", "Layers", "Datasets", "CBLAS"],
+            dependencies: ["Gates", "Tensor", "Layers", "Datasets", "CBLAS", "Word2Vec"],
             path: "Benchmarks/CircuitsBench"
         ),
         .testTarget(name: "GatesTests", dependencies: ["Gates"]),
@@ -54,7 +63,9 @@ let package = Package(
             exclude: ["Fixtures", "Regressions", "Reference"]
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "Layers"], exclude: ["Regressions"]),
-        .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"]),
+        .testTarget(name: "CircuitsCLITests", dependencies: ["CircuitsCLI", "Layers", "Datasets"], exclude: ["Fixtures"]),
+        .testTarget(name: "TSNETests", dependencies: ["TSNE", "Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Layers", "Datasets"]),
+        .testTarget(name: "Word2VecTests", dependencies: ["Word2Vec", "CKernels"]),
     ]
 )

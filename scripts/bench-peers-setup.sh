@@ -2,7 +2,7 @@
 # Prepares the Python peers of the benchmark suite (called by `make bench-peers`).
 #
 # Creates the virtual environment .build/peers-venv (relative to the repository root) when it is
-# missing, installs numpy, scikit-learn, safetensors, micrograd and torch into it only when they are
+# missing, installs numpy, scikit-learn, safetensors, micrograd, torch and gensim into it only when they are
 # not importable, and prints the versions. Safe to run again. A package that cannot be installed is
 # reported and skipped (the exit status stays 0): the suite then skips the peers that need it.
 #
@@ -45,7 +45,7 @@ if [ ! -x "$PY" ] || ! "$PY" -c 'import sys' >/dev/null 2>&1; then
 fi
 
 # distribution name -> import name
-PACKAGES=("numpy:numpy" "scikit-learn:sklearn" "safetensors:safetensors" "micrograd:micrograd" "torch:torch")
+PACKAGES=("numpy:numpy" "scikit-learn:sklearn" "safetensors:safetensors" "micrograd:micrograd" "torch:torch" "gensim:gensim" "openTSNE:openTSNE")
 
 missing=()
 for entry in "${PACKAGES[@]}"; do

@@ -22,6 +22,16 @@ final class BenchContext {
 
     var quick: Bool { options.quick }
 
+    /// This binary, for running workers (`CircuitsBench --worker NAME …`) as fresh processes.
+    var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// Our side of a paired measurement: worker `name` with `arguments`, named "circuits".
+    func worker(_ name: String, _ arguments: [String], timeout: Double = 300) -> Side {
+        Side(name: "circuits", executable: executable, arguments: ["--worker", name] + arguments, timeout: timeout)
+    }
+
     /// Fashion-MNIST through `Datasets.IDXReader` (nil, with a message, when it cannot be read).
     var fashionMNIST: FashionMNIST? {
         if let loaded = fashion { return loaded }

@@ -21,6 +21,8 @@ struct BenchFigure: Codable, Sendable {
     var pass: Bool? = nil
     /// How far a missed target is, in words (nil when it passes or there is no target).
     var gap: String? = nil
+    /// Why the figure's samples are not to be trusted (spread, cores not available), nil when clean.
+    var noise: String? = nil
 }
 
 extension BenchFigure {

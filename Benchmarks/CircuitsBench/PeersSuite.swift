@@ -56,6 +56,17 @@ final class PeerRunner {
         return records
     }
 
+    /// The script as a side of a paired measurement (nil, with the reason printed once, when it cannot run).
+    func side(_ script: String, _ arguments: [String], timeout: Double = 240) -> Side? {
+        if unavailable[script] != nil { return nil }
+        guard let python else { _ = missing(script, "no peer venv: run `make bench-peers` (creates .build/peers-venv)"); return nil }
+        guard let directory, FileManager.default.fileExists(atPath: directory + "/" + script) else {
+            _ = missing(script, "Benchmarks/peers/\(script) not found")
+            return nil
+        }
+        return Side(name: script, executable: python, arguments: [directory + "/" + script] + arguments, timeout: timeout)
+    }
+
     private func missing(_ script: String, _ reason: String) -> [PeerRecord]? {
         unavailable[script] = reason
         report.say("  (peer \(script) skipped: \(reason))")
@@ -89,11 +100,9 @@ private let torchTargets: [Int: Double] = [32: 1.5, 128: 1.2, 512: 1.0]
 
 private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _ data: FashionMNIST) throws -> [BenchFigure] {
     let quick = context.quick
-    // Rounds of ours/torch/ours/numpy with half the torch script's default sample length, the thread
-    // counts alternating inside each round: a burst of load on this shared machine (seen lasting up to
-    // thirty seconds, and hitting two-thread runs hardest) then spoils one round of each figure rather
-    // than every sample of one thread count. At two threads on a busy machine torch's step can slow
-    // tenfold (its OpenMP threads wait for a core), and the full run has to stay within its minutes.
+    // Every sample of every side in a fresh process, sides alternating within each round, multi-thread
+    // samples bracketed by the core check (PairedRunner.swift); the same warm-up and timing rules on
+    // both sides (our worker follows mlp_step_torch.py's).
     let rounds = quick ? 1 : 3
     let repetitions = 3
     let examplesPerSample = quick ? 2048 : 8192
@@ -101,61 +110,38 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
     let peak = context.peak()
     let batchList = mlpBatches.map(String.init).joined(separator: ",")
     var figures: [BenchFigure] = []
-    // --quick keeps its minute by comparing at the first thread count only (each peer process costs
-    // seconds of interpreter and torch start-up before it measures anything).
     let threadCounts = quick ? [context.options.threads[0]] : context.options.threads
     if quick && context.options.threads.count > 1 {
         context.report.say("  (--quick: mlp step against peers at threads=\(threadCounts[0]) only)")
     }
-    var benches: [Int: MLPStepBench] = [:]
-    for batch in mlpBatches { benches[batch] = try MLPStepBench(batch: batch, data: data) }
-    // Samples keyed by thread count, then batch.
-    var ours: [Int: [Int: [Double]]] = [:]
-    var theirs: [String: [Int: [Int: [Double]]]] = ["torch": [:], "numpy": [:]]
-    var versions: [String: String] = [:]
-    func measureOurs(threads: Int) throws {
-        for batch in mlpBatches {
-            // Warm up again after each peer process: OpenBLAS's worker threads went to sleep while it
-            // ran, and waking them inside a short timed window would bill their start-up to the step.
-            try benches[batch]!.run(steps: quick ? 10 : 30)
-            let steps = max(10, examplesPerSample / batch)
-            ours[threads, default: [:]][batch, default: []].append(median(try benches[batch]!.samples(steps: steps, repetitions: repetitions)))
-        }
-    }
-    for round in 0..<rounds {
-        for threads in threadCounts {
-            BLAS.threads = threads
-            context.report.say("  (mlp step vs peers, threads=\(threads), round \(round + 1)/\(rounds))")
-            for (peer, script) in [("torch", "mlp_step_torch.py"), ("numpy", "mlp_step_numpy.py")] {
-                try measureOurs(threads: threads)
-                var args = ["--threads", "\(threads)", "--batch", batchList, "--repetitions", "\(repetitions)",
-                            "--examples-per-rep", "\(examplesPerSample)"]
-                if quick { args.append("--quick") }
-                for r in runner.run(script, args, timeout: 240) ?? [] {
-                    guard let batch = r.int("batch"), let v = r.value else { continue }
-                    theirs[peer]![threads, default: [:]][batch, default: []].append(v)
-                    versions[peer] = r.version
-                }
-            }
-        }
-    }
     for threads in threadCounts {
+        var args = ["--threads", "\(threads)", "--batch", batchList, "--repetitions", "\(repetitions)",
+                    "--examples-per-rep", "\(examplesPerSample)"]
+        if quick { args.append("--quick") }
+        var sides = [context.worker("mlp-step", args)]
+        for script in ["mlp_step_torch.py", "mlp_step_numpy.py"] { if let peer = runner.side(script, args) { sides.append(peer) } }
+        context.report.say("  (mlp step vs peers, threads=\(threads): \(rounds) rounds of \(sides.map(\.name).joined(separator: ", ")), each in a fresh process)")
+        let result = runPaired(sides, rounds: rounds, threads: threads, report: context.report, label: "mlp step threads=\(threads)")
         for batch in mlpBatches {
-            let ourSamples = ours[threads]![batch]!
-            let our = median(ourSamples)
+            let ours = result.values("circuits") { $0.int("batch") == batch }
+            guard !ours.isEmpty else { continue }
+            let our = median(ours)
             let atPeak = peak * Double(threads) * 1e9 / mlpFLOPsPerExample
             let peakNote = String(format: "%.0f%% of measured GEMM peak", our / atPeak * 100)
-            for peer in ["torch", "numpy"] {
-                let samples = theirs[peer]![threads]?[batch] ?? []
+            for (peer, script) in [("torch", "mlp_step_torch.py"), ("numpy", "mlp_step_numpy.py")] {
+                let samples = result.values(script) { $0.int("batch") == batch }
                 let base = samples.isEmpty ? nil : median(samples)
+                let version = result.records[script]?.first?.first?.version ?? "?"
                 var f = BenchFigure(suite: "peers", name: "mlp-step batch=\(batch) threads=\(threads)" + (peer == "torch" ? "" : " vs \(peer)"),
                                     value: our, unit: "ex/s", baseline: base, baselineName: peer,
                                     ratio: base.map { our / $0 },
                                     note: peakNote + (base == nil ? "; \(peer) not measured"
-                                        : "; \(peer) \(versions[peer] ?? "?"), medians over \(ourSamples.count) ours / \(samples.count) theirs interleaved"))
+                                        : "; \(peer) \(version), medians over \(ours.count) ours / \(samples.count) theirs, each a fresh process, alternating"
+                                          + (result.retries > 0 ? "; \(result.retries) sample(s) retaken after the core check" : "")))
                 if peer == "torch", let goal = torchTargets[batch] {
                     f.requireRatio(atLeast: goal, String(format: "≥ %.1f× torch", goal))
                 }
+                f.judgeNoise(ours: ours, theirs: samples, contaminated: result.contaminated)
                 figures.append(f)
             }
         }
@@ -170,35 +156,29 @@ private func adamStepVersusTorch(_ context: BenchContext, _ runner: PeerRunner, 
     let batch = 128, repetitions = 3, rounds = quick ? 1 : 3
     let examplesPerSample = quick ? 2048 : 8192
     let threadCounts = quick ? [context.options.threads[0]] : context.options.threads
-    let bench = try MLPStepBench(batch: batch, data: data, optimizer: .adam)
-    var ours: [Int: [Double]] = [:], theirs: [Int: [Double]] = [:]
-    var version = "?"
-    for round in 0..<rounds {
-        for threads in threadCounts {
-            BLAS.threads = threads
-            context.report.say("  (adam step vs torch, threads=\(threads), round \(round + 1)/\(rounds))")
-            try bench.run(steps: quick ? 10 : 30)   // warm-up, and OpenBLAS's workers awake again
-            ours[threads, default: []].append(median(try bench.samples(steps: examplesPerSample / batch, repetitions: repetitions)))
-            var args = ["--optimizer", "adam", "--threads", "\(threads)", "--batch", "\(batch)",
-                        "--repetitions", "\(repetitions)", "--examples-per-rep", "\(examplesPerSample)"]
-            if quick { args.append("--quick") }
-            for r in runner.run("mlp_step_torch.py", args, timeout: 240) ?? [] {
-                guard let v = r.value else { continue }
-                theirs[threads, default: []].append(v)
-                version = r.version ?? version
-            }
-        }
+    var figures: [BenchFigure] = []
+    for threads in threadCounts {
+        var args = ["--optimizer", "adam", "--threads", "\(threads)", "--batch", "\(batch)",
+                    "--repetitions", "\(repetitions)", "--examples-per-rep", "\(examplesPerSample)"]
+        if quick { args.append("--quick") }
+        var sides = [context.worker("mlp-step", args)]
+        if let torch = runner.side("mlp_step_torch.py", args) { sides.append(torch) }
+        context.report.say("  (adam step vs torch, threads=\(threads), \(rounds) rounds, fresh processes)")
+        let result = runPaired(sides, rounds: rounds, threads: threads, report: context.report, label: "adam step threads=\(threads)")
+        let ours = result.values("circuits")
+        guard !ours.isEmpty else { continue }
+        let theirs = result.values("mlp_step_torch.py")
+        let base = theirs.isEmpty ? nil : median(theirs)
+        let version = result.records["mlp_step_torch.py"]?.first?.first?.version ?? "?"
+        var f = BenchFigure(suite: "peers", name: "mlp-step adam batch=\(batch) threads=\(threads)",
+                            value: median(ours), unit: "ex/s", baseline: base, baselineName: "torch",
+                            ratio: base.map { median(ours) / $0 },
+                            note: base == nil ? "torch not measured"
+                                : "Adam lr 1e-3 both sides; torch \(version), medians over \(ours.count) ours / \(theirs.count) theirs, fresh processes")
+        f.judgeNoise(ours: ours, theirs: theirs, contaminated: result.contaminated)
+        figures.append(f)
     }
-    return threadCounts.map { threads in
-        let our = median(ours[threads]!)
-        let samples = theirs[threads] ?? []
-        let base = samples.isEmpty ? nil : median(samples)
-        return BenchFigure(suite: "peers", name: "mlp-step adam batch=\(batch) threads=\(threads)",
-                           value: our, unit: "ex/s", baseline: base, baselineName: "torch",
-                           ratio: base.map { our / $0 },
-                           note: base == nil ? "torch not measured"
-                               : "Adam lr 1e-3 both sides; torch \(version), medians over \(ours[threads]!.count) ours / \(samples.count) theirs interleaved")
-    }
+    return figures
 }
 
 // MARK: - Time to accuracy

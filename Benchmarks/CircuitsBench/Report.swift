@@ -43,7 +43,7 @@ final class Report {
         if let r = f.ratio { parts.append(String(format: "×%.2f", r)) }
         if let n = f.note { parts.append("(\(n))") }
         if let t = f.target {
-            let verdict = f.pass == nil ? "NOT JUDGED" : f.pass! ? "PASS" : "FAIL" + (f.gap.map { ", \($0)" } ?? "")
+            let verdict = f.pass == nil ? (f.noise != nil ? "NOISY, NOT JUDGED" : "NOT JUDGED") : f.pass! ? "PASS" : "FAIL" + (f.gap.map { ", \($0)" } ?? "")
             parts.append("[target \(t): \(verdict)]")
         }
         return parts.joined(separator: "  ")
@@ -67,7 +67,7 @@ final class Report {
             let ratio = f.ratio.map { String(format: "×%.2f", $0) } ?? ""
             var target = ""
             if let t = f.target {
-                target = f.pass == nil ? "\(t) — not judged (no baseline)"
+                target = f.pass == nil ? "\(t) — not judged (\(f.noise != nil ? "noisy run" : "no baseline"))"
                     : f.pass! ? "\(t) ✅" : "\(t) ❌" + (f.gap.map { " (\($0))" } ?? "")
             }
             let cells = [f.suite, f.name, formatValue(f.value, unit: f.unit), baseline, ratio, target, f.note ?? ""]

@@ -37,9 +37,9 @@ private struct TwinNet {
             let nIn = widths[l], nOut = widths[l + 1], w = weights[l]
             let dense = Tensor<Float>(shape: [nIn, nOut]) { flat in Float(w[(flat % nOut) * nIn + flat / nOut]) }
             layers.append(try Dense<Float>(weight: dense, bias: Tensor(biases[l].map { Float($0) })))
-            if l < widths.count - 2 { layers.append(ReLU<Float>()) }
+            if l < widths.count - 2 { layers.append(Activation<Float>(.relu)) }
         }
-        return Sequential(layers)
+        return try Sequential(layers)
     }
 
     func trainer(batch: Int) throws -> Trainer<Float> {

@@ -5,6 +5,11 @@ import Tensor
 // scalar gates against vectorized training, and the same work in peer libraries. See
 // Benchmarks/README.md for what each figure means and how to read the ratios.
 
+// A worker measures one configuration in this fresh process and exits (see Worker.swift).
+if CommandLine.arguments.count >= 3, CommandLine.arguments[1] == "--worker" {
+    exit(runWorker(CommandLine.arguments[2], Array(CommandLine.arguments.dropFirst(3))))
+}
+
 let options: BenchOptions
 do {
     options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
@@ -39,6 +44,9 @@ for suite in options.suites {
             report.add(gatesSuite(quick: options.quick))
             report.add(try vectorizedGatesSuite(context))
         case .peers: report.add(try peersSuite(context))
+        case .conv: report.add(try convSuite(context))
+        case .word2vec: report.add(try word2vecSuite(context))
+        case .tsne: report.add(try tsneSuite(context))
         case .recurrent: report.add(try recurrentSuite(context))
         }
     } catch {
@@ -53,9 +61,12 @@ for suite in options.suites {
 let targets = report.figures.filter { $0.target != nil }
 let judged = targets.filter { $0.pass != nil }
 let passed = judged.filter { $0.pass == true }.count
-let unjudged = targets.count - judged.count
+let noisy = targets.filter { $0.pass == nil && $0.noise != nil }.count
+let unjudged = targets.count - judged.count - noisy
+let notJudged = [unjudged > 0 ? "\(unjudged) not judged: baseline missing" : nil,
+                 noisy > 0 ? "\(noisy) not judged: noisy run (see the notes; run again on a quiet machine)" : nil].compactMap { $0 }
 report.say(String(format: "\nTargets: %d of %d met%@. Total %.0f s; load average at end %@.", passed, judged.count,
-                  unjudged > 0 ? " (\(unjudged) not judged: baseline missing)" : "",
+                  notJudged.isEmpty ? "" : " (" + notJudged.joined(separator: "; ") + ")",
                   Double(DispatchTime.now().uptimeNanoseconds - runStart) / 1e9, loadAverage()))
 for f in judged where f.pass == false {
     report.say("  not met: \(f.name) — \(f.target!)" + (f.gap.map { ": \($0)" } ?? ""))

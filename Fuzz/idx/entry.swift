@@ -1,5 +1,6 @@
 // Fuzz target for the IDX reader (features, labels, and the two together), plain and gzip.
-// Compiled as one module with Sources/Datasets and Sources/Tensor (see sources.txt); must never crash.
+// Must never crash.
+import Datasets
 import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -12,7 +13,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let split = min(Int(data[0]) | Int(data[1]) << 8, size - 2)
         let images = Data(bytes: data + 2, count: split)
         let labels = Data(bytes: data + 2 + split, count: size - 2 - split)
-        _ = try? IDXReader.read(imageData: images, labelData: labels, name: "fuzz")
+        if let set = try? IDXReader.read(imageData: images, labelData: labels, name: "fuzz", nonFinite: data[1] & 0x80 == 0 ? .error : .drop) {
+            // Non-finite rows were refused or dropped.
+            precondition(set.features.isFinite && (set.labels.isEmpty || set.labels.count == set.count))
+        }
     }
     // Gzip input also goes through a file, to exercise zlib's gzread path as well as inflate.
     if size >= 2 && data[0] == 0x1F && data[1] == 0x8B {

@@ -1,11 +1,11 @@
 // libFuzzer target for the safetensors reader (`make fuzz`; conventions in scripts/fuzz.sh).
 //
-// Compiled in one module with Sources/Tensor and Sources/Layers/SafeTensors*.swift (sources.txt), so it
-// calls the decoder directly. Two properties are checked on every input:
+// Calls the decoder of module Layers directly. Two properties are checked on every input:
 //   1. `decode` either returns or throws a `SafeTensorsError`: no trap, no sanitizer report, no hang.
 //   2. What `decode` accepts survives a round trip: encoding it and decoding the result gives the same
 //      names, dtypes, shapes, bits and metadata, and encoding that again gives the same bytes. A reader
 //      and writer that disagree would silently change a model on its first save.
+import Layers
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -9,12 +9,15 @@ public struct OptionSpec: Sendable, Equatable {
     public var help: String
     /// The default, shown in help.
     public var defaultValue: String?
+    /// Accepted but left out of `--help` (measurement and fault-injection options for the tests).
+    public var isHidden: Bool
 
-    public init(_ name: String, value: String? = nil, help: String, default defaultValue: String? = nil) {
+    public init(_ name: String, value: String? = nil, help: String, default defaultValue: String? = nil, hidden: Bool = false) {
         self.name = name
         self.value = value
         self.help = help
         self.defaultValue = defaultValue
+        self.isHidden = hidden
     }
 
     var isFlag: Bool { value == nil }
@@ -32,11 +35,12 @@ public struct ParsedArguments: Sendable, Equatable {
     public func string(_ name: String) -> String? { values[name] }
 
     /// The option as an integer, nil when absent.
-    /// - Throws: `CLIError.usage` naming the option when the value is not an integer ≥ `minimum`.
-    public func int(_ name: String, minimum: Int = Int.min) throws -> Int? {
+    /// - Throws: `CLIError.usage` naming the option when the value is not an integer in `minimum...maximum`.
+    public func int(_ name: String, minimum: Int = Int.min, maximum: Int = Int.max) throws -> Int? {
         guard let text = values[name] else { return nil }
-        guard let v = Int(text), v >= minimum else {
-            throw CLIError.usage("--\(name) expects an integer\(minimum == Int.min ? "" : " ≥ \(minimum)"), got \"\(text)\"", command: command)
+        guard let v = Int(text), v >= minimum, v <= maximum else {
+            let range = maximum == Int.max ? (minimum == Int.min ? "" : " ≥ \(minimum)") : " in \(minimum)...\(maximum)"
+            throw CLIError.usage("--\(name) expects an integer\(range), got \"\(text)\"", command: command)
         }
         return v
     }
@@ -62,13 +66,14 @@ public struct ParsedArguments: Sendable, Equatable {
         return numbers
     }
 
-    /// A comma-separated list of integers ≥ `minimum`.
-    public func ints(_ name: String, minimum: Int = 1) throws -> [Int]? {
+    /// A comma-separated list of integers in `minimum...maximum`.
+    public func ints(_ name: String, minimum: Int = 1, maximum: Int = Int.max) throws -> [Int]? {
         guard let text = values[name] else { return nil }
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         let numbers = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard numbers.count == parts.count, !numbers.isEmpty, numbers.allSatisfy({ $0 >= minimum }) else {
-            throw CLIError.usage("--\(name) expects a comma-separated list of integers ≥ \(minimum), got \"\(text)\"", command: command)
+        guard numbers.count == parts.count, !numbers.isEmpty, numbers.allSatisfy({ $0 >= minimum && $0 <= maximum }) else {
+            let range = maximum == Int.max ? "≥ \(minimum)" : "in \(minimum)...\(maximum)"
+            throw CLIError.usage("--\(name) expects a comma-separated list of integers \(range), got \"\(text)\"", command: command)
         }
         return numbers
     }
@@ -106,7 +111,7 @@ public enum ArgumentParser {
                 name = String(name[..<eq])
             }
             guard let spec = options.first(where: { $0.name == name }) else {
-                let suggestion = closest(to: name, among: options.map(\.name)).map { "; did you mean --\($0)?" } ?? ""
+                let suggestion = closest(to: name, among: options.filter { !$0.isHidden }.map(\.name)).map { "; did you mean --\($0)?" } ?? ""
                 throw CLIError.usage("unknown option --\(name) for 'circuits \(command)'\(suggestion)", command: command)
             }
             if spec.isFlag {

@@ -15,8 +15,9 @@ extension Command {
     /// The command's `--help` text.
     static var help: String {
         var lines = ["circuits \(name) — \(summary)", "", "Usage: circuits \(name) [options]", "", "Options:"]
-        let width = (options.map { optionLabel($0).count } + ["--help".count]).max()! + 2
-        for o in options {
+        let shown = options.filter { !$0.isHidden }
+        let width = (shown.map { optionLabel($0).count } + ["--help".count]).max()! + 2
+        for o in shown {
             let label = optionLabel(o)
             var line = "  " + label + String(repeating: " ", count: width - label.count) + o.help
             if let d = o.defaultValue { line += " (default: \(d))" }

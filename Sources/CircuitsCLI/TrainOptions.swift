@@ -5,8 +5,8 @@ import Layers
 /// The settings of `circuits train`, parsed and checked. The defaults are the Fashion-MNIST settings
 /// `make run` uses (see `TrainCommand`).
 struct TrainOptions: Equatable {
-    /// Hidden widths; empty for `linear`.
-    var hidden: [Int] = [256, 128]
+    /// The `--model` text (see `ModelGrammar`).
+    var model = ModelGrammar(text: TrainOptions.defaultModel)
     var loss: LossFunction = .softmaxCrossEntropy
     var configuration = TrainOptions.defaultConfiguration
     var dropout = 0.0
@@ -24,14 +24,38 @@ struct TrainOptions: Equatable {
     var resume = false
     /// Data-parallel training across the ranks of `mpirun` (module `Distributed`).
     var distributed = false
+    /// What the distributed tests and measurements need (hidden options).
+    var diagnostics = Diagnostics()
 
+    /// Hidden options: precision, measurement output and fault injection for the tests of data-parallel
+    /// training. Not in `--help`; documented in the README's MPI section.
+    struct Diagnostics: Equatable {
+        /// Train in Double (the equivalence tests compare to 1e-12).
+        var double = false
+        /// Write every parameter as text (`name count`, then one value per line) to this file.
+        var parametersOut: String? = nil
+        /// Print the run's figures (throughput, all-reduce time, allocations) as one JSON object.
+        var statsJSON = false
+        /// Seconds a collective may wait before the job is aborted.
+        var timeout: Double? = nil
+        /// Fault injection: this rank kills itself (or stops) before the all-reduce of step `dieStep`.
+        var dieRank: Int? = nil
+        var dieStep = 1
+        var dieSignal = "kill"
+        /// Measurement: time this many all-reduces of the gradient buffer alone, then exit.
+        var allReduceOnly: Int? = nil
+        /// Train on the first N examples only.
+        var limit: Int? = nil
+    }
+
+    static let defaultModel = "mlp:256,128"
+    /// More OpenBLAS threads than any machine has cores only adds overhead (and `Int32` holds the count).
+    static let maximumThreads = 1024
     static let defaultOptimizer: OptimizerKind = .adam
     static let defaultEpochs = 20
     static let defaultBatchSize = 128
     static let defaultSchedule = "cosine"
     static let schedules = ["constant", "cosine", "step"]
-    /// The schedule's name as given (the schedule itself depends on the epoch count).
-    var scheduleName = TrainOptions.defaultSchedule
 
     /// The learning rate each optimizer starts from unless `--lr` says otherwise.
     static func defaultLearningRate(_ optimizer: OptimizerKind) -> Double {
@@ -50,12 +74,12 @@ struct TrainOptions: Equatable {
         c.epochs = defaultEpochs
         c.batchSize = defaultBatchSize
         c.seed = 42
-        c.schedule = schedule(defaultSchedule, epochs: defaultEpochs, rate: c.learningRate)
+        c.schedule = schedule(defaultSchedule)
         return c
     }
 
     /// The model as the command line names it.
-    var modelName: String { hidden.isEmpty ? "linear" : "mlp:" + hidden.map(String.init).joined(separator: ",") }
+    var modelName: String { model.text }
 
     /// Where checkpoints go: `--checkpoint`, else beside `--out` with `.checkpoint` before the extension.
     var resolvedCheckpointPath: String {
@@ -71,20 +95,22 @@ struct TrainOptions: Equatable {
     static let initializers: [(name: String, initializer: Initializer)] =
         [("he", .he), ("xavier", .xavier), ("orthogonal", .orthogonal), ("guide-uniform", .guideUniform)]
 
-    static let specs: [OptionSpec] = DataInput.options(test: true) + [
-        OptionSpec("model", value: "M", help: "linear, or mlp:W1,W2,… (hidden widths)", default: "mlp:256,128"),
+    static let specs: [OptionSpec] = DataInput.options(test: true, width: true) + [
+        OptionSpec("model", value: "M", help: ModelGrammar.help, default: defaultModel),
         OptionSpec("loss", value: "L", help: losses.joined(separator: "|"), default: "softmax"),
         OptionSpec("optimizer", value: "O", help: optimizers.joined(separator: "|"), default: defaultOptimizer.rawValue),
         OptionSpec("lr", value: "X", help: "learning rate", default: "1e-3 for adam, 0.05 for momentum/nesterov, 0.1 for sgd"),
+        OptionSpec("momentum", value: "X", help: "momentum of momentum and nesterov", default: "0.9"),
         OptionSpec("schedule", value: "S", help: "learning-rate schedule: constant, cosine (to 1% of --lr over the run), step (×0.5 every N/3 epochs)", default: defaultSchedule),
-        OptionSpec("epochs", value: "N", help: "passes over the training data", default: "\(defaultEpochs)"),
+        OptionSpec("epochs", value: "N", help: "passes over the training data (for lbfgs: its iteration budget, unless --max-iter gives it)", default: "\(defaultEpochs); 200 iterations for lbfgs"),
+        OptionSpec("max-iter", value: "N", help: "lbfgs: the iteration budget (the summary reports the iterations run and why it stopped)", default: "--epochs, else 200"),
         OptionSpec("batch-size", value: "N", help: "examples per mini-batch", default: "\(defaultBatchSize)"),
         OptionSpec("l2", value: "X", help: "L2 penalty λ on weights (λ/2·‖W‖²)", default: "0"),
         OptionSpec("l1", value: "X", help: "L1 penalty λ on weights", default: "0"),
         OptionSpec("init", value: "I", help: initializers.map(\.name).joined(separator: "|")
                    + " (He N(0, 2/in); Xavier U(±√(6/(in+out))); orthogonal √2·Q; the guide's U(−0.5, 0.5))",
                    default: "he (xavier for linear)"),
-        OptionSpec("dropout", value: "P", help: "dropout probability after each hidden layer", default: "0"),
+        OptionSpec("dropout", value: "P", help: "dropout probability after each hidden layer of an mlp: model", default: "0"),
         OptionSpec("val-split", value: "F", help: "fraction of the training data held out for validation (stratified)", default: "0.1"),
         OptionSpec("standardize", help: "standardize features (fitted on the training split only)"),
         OptionSpec("pca", value: "K", help: "PCA-whiten to K components (fitted on the training split only)"),
@@ -97,26 +123,47 @@ struct TrainOptions: Equatable {
         OptionSpec("checkpoint", value: "FILE", help: "checkpoint path", default: "<out stem>.checkpoint.safetensors"),
         OptionSpec("resume", help: "continue from the checkpoint (with the same settings)"),
         OptionSpec("distributed", help: "data-parallel training across the ranks of mpirun (Open MPI)"),
+        // Hidden: for the distributed tests and the scaling measurements (README, MPI section).
+        OptionSpec("double", help: "train in Double precision", hidden: true),
+        OptionSpec("parameters-out", value: "FILE", help: "write every parameter as text", hidden: true),
+        OptionSpec("stats-json", help: "print the run's figures as one JSON object", hidden: true),
+        OptionSpec("timeout", value: "S", help: "collective timeout in seconds", hidden: true),
+        OptionSpec("die-rank", value: "R", help: "fault injection: this rank dies", hidden: true),
+        OptionSpec("die-step", value: "N", help: "fault injection: before this step's all-reduce", hidden: true),
+        OptionSpec("die-signal", value: "S", help: "fault injection: kill or stop", hidden: true),
+        OptionSpec("allreduce-only", value: "N", help: "time N all-reduces of the gradient buffer alone", hidden: true),
+        OptionSpec("limit", value: "N", help: "train on the first N examples", hidden: true),
     ]
 
     /// Parses and checks every option. - Throws: `CLIError.usage` naming the offending option.
     static func parse(_ args: ParsedArguments) throws -> TrainOptions {
         var o = TrainOptions()
         let command = args.command
-        if let m = args.string("model") { o.hidden = try parseModel(m, command: command) }
-        if let l = try args.choice("loss", losses) { o.loss = LossFunction(name: l)! }
-        if let opt = try args.choice("optimizer", optimizers) {
-            o.configuration.optimizer = OptimizerKind(rawValue: opt)!
+        if let m = args.string("model") { o.model = ModelGrammar(text: m) }
+        _ = try o.model.form(command: command)
+        if let l = try args.choice("loss", losses), let loss = LossFunction(name: l) { o.loss = loss }
+        if let opt = try args.choice("optimizer", optimizers), let kind = OptimizerKind(rawValue: opt) {
+            o.configuration.optimizer = kind
             o.configuration.learningRate = defaultLearningRate(o.configuration.optimizer)
         }
         if let lr = try args.double("lr", in: 1e-12...1e6) { o.configuration.learningRate = lr }
+        if let m = try args.double("momentum", in: 0...0.999999) { o.configuration.momentum = m }
         if let e = try args.int("epochs", minimum: 1) { o.configuration.epochs = e }
-        if let b = try args.int("batch-size", minimum: 1) { o.configuration.batchSize = b }
-        if let name = try args.choice("schedule", schedules) { o.scheduleName = name }
+        // L-BFGS runs full-batch iterations, not epochs: --max-iter, or --epochs when only that is given.
+        let maxIterations = try args.int("max-iter", minimum: 1)
+        if o.configuration.optimizer == .lbfgs {
+            let epochs = try args.int("epochs", minimum: 1)
+            o.configuration.lbfgsIterations = maxIterations ?? epochs ?? 200
+        } else if maxIterations != nil {
+            throw CLIError.usage("--max-iter is the iteration budget of --optimizer lbfgs; \(o.configuration.optimizer.rawValue) runs --epochs", command: command)
+        }
+        // Sizes within 32 bits: BLAS's sizes are 32-bit, and batch arithmetic must not overflow.
+        if let b = try args.int("batch-size", minimum: 1, maximum: Int(Int32.max)) { o.configuration.batchSize = b }
+        if let name = try args.choice("schedule", schedules) { o.configuration.schedule = schedule(name) }
         if let l2 = try args.double("l2", in: 0...1e6) { o.configuration.regularization.l2 = l2 }
         if let l1 = try args.double("l1", in: 0...1e6) { o.configuration.regularization.l1 = l1 }
         if let name = try args.choice("init", initializers.map(\.name)) {
-            o.initializer = initializers.first { $0.name == name }!.initializer
+            o.initializer = initializers.first { $0.name == name }?.initializer
         }
         if let p = try args.double("dropout", in: 0...0.99) { o.dropout = p }
         if let v = try args.double("val-split", in: 0...0.9) { o.validationSplit = v }
@@ -129,8 +176,7 @@ struct TrainOptions: Equatable {
             guard let seed = UInt64(s) else { throw CLIError.usage("--seed expects a non-negative integer, got \"\(s)\"", command: command) }
             o.configuration.seed = seed
         }
-        o.configuration.schedule = schedule(o.scheduleName, epochs: o.configuration.epochs, rate: o.configuration.learningRate)
-        o.threads = try args.int("threads", minimum: 1)
+        o.threads = try args.int("threads", minimum: 1, maximum: maximumThreads)
         if let out = args.string("out") { o.out = out }
         o.report = args.string("report")
         o.json = args.has("json")
@@ -138,39 +184,48 @@ struct TrainOptions: Equatable {
         o.checkpointPath = args.string("checkpoint")
         o.resume = args.has("resume")
         o.distributed = args.has("distributed")
-        if o.dropout > 0 && o.hidden.isEmpty {
+        let isMLP = try o.model.isMLP(command: command)
+        if o.dropout > 0 && !isMLP {
+            throw CLIError.usage("--dropout applies to mlp: models; put dropout:P layers in a layer list", command: command)
+        }
+        if o.dropout > 0, case .mlp(let hidden, _) = try o.model.form(command: command), hidden.isEmpty {
             throw CLIError.usage("--dropout applies after hidden layers; a linear model has none", command: command)
         }
+        var d = Diagnostics()
+        d.double = args.has("double")
+        d.parametersOut = args.string("parameters-out")
+        d.statsJSON = args.has("stats-json")
+        d.timeout = try args.double("timeout", in: 0.001...1e9)
+        d.dieRank = try args.int("die-rank", minimum: 0)
+        d.dieStep = try args.int("die-step", minimum: 1) ?? 1
+        d.dieSignal = try args.choice("die-signal", ["kill", "stop"]) ?? "kill"
+        d.allReduceOnly = try args.int("allreduce-only", minimum: 1)
+        d.limit = try args.int("limit", minimum: 1)
+        o.diagnostics = d
         return o
     }
 
-    /// The schedule called `name` for a run of `epochs` epochs starting at `rate`.
-    static func schedule(_ name: String, epochs: Int, rate: Double) -> LearningRateSchedule {
+    /// The schedule called `name`.
+    static func schedule(_ name: String) -> LearningRateSchedule {
         switch name {
-        case "cosine": return .cosine(epochs: epochs, minimum: rate * 0.01)
-        case "step": return .step(every: max(1, epochs / 3), factor: 0.5)
+        case "cosine": return .cosine(minimumFactor: 0.01)
+        case "step": return .stepsOverRun(count: 3, factor: 0.5)
         default: return .constant
         }
     }
 
-    /// `linear` → [], `mlp:256,128` → [256, 128].
-    static func parseModel(_ text: String, command: String) throws -> [Int] {
-        if text == "linear" { return [] }
-        let bad = CLIError.usage("--model expects linear or mlp:W1,W2,… with positive widths, got \"\(text)\"", command: command)
-        guard text.hasPrefix("mlp:") else { throw bad }
-        let widths = text.dropFirst(4).split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
-        guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) > 0 }) else { throw bad }
-        return widths.map { $0! }
-    }
-
     /// The settings a resumed run must share with the run that wrote the checkpoint (everything that
-    /// changes the arithmetic; the epoch count only through schedules that depend on it).
+    /// changes the arithmetic; the epoch count only through schedules that depend on the run's length).
     var fingerprint: String {
         var c = configuration
-        c.epochs = 0
+        switch c.schedule {
+        case .cosine, .stepsOverRun: break
+        default: c.epochs = 0
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let config = String(decoding: (try? encoder.encode(c)) ?? Data(), as: UTF8.self)
-        return "model=\(modelName) init=\(initializer?.rawValue ?? "default") loss=\(loss) dropout=\(dropout) val=\(validationSplit) pre=\(preprocessing.rawValue):\(pcaComponents ?? 0) \(config)"
+        return "model=\(modelName) init=\(initializer?.rawValue ?? "default") loss=\(loss) dropout=\(dropout) val=\(validationSplit) "
+            + "pre=\(preprocessing.rawValue):\(pcaComponents ?? 0) double=\(diagnostics.double) \(config)"
     }
 }

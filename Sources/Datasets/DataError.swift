@@ -24,6 +24,10 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLarge(file: String, what: String, requested: Int, limit: Int)
     /// An argument the caller passed is outside its domain (a fraction above 1, a column not in the file, …).
     case invalidArgument(op: String, reason: String)
+    /// A feature (or label) that is NaN, ±infinity, a missing-value marker such as `NA`, or a number beyond
+    /// Float's range, where a finite number is required. Text formats give the 1-based `line` and
+    /// `column`; binary formats the 0-based `row` and `column` of the array, as NumPy indexes it.
+    case nonFinite(file: String, line: Int?, row: Int?, column: Int, found: String)
 
     public var description: String {
         switch self {
@@ -45,6 +49,9 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file): \(what) needs \(requested) values, above the limit of \(limit)"
         case let .invalidArgument(op, reason):
             return "\(op): \(reason)"
+        case let .nonFinite(file, line, row, column, found):
+            let place = line.map { "\(file):\($0):\(column)" } ?? "\(file), row \(row ?? 0), column \(column) (0-based)"
+            return "\(place): expected a finite number, found \(found)"
         }
     }
 }

@@ -20,11 +20,21 @@ public struct LoadOptions: Sendable, Equatable {
     public var csv: CSVOptions
     /// Settings for LIBSVM files.
     public var libsvm: LIBSVMOptions
+    /// What every reader does with NaN or ±Inf features (and labels): throw (the default) or leave the
+    /// rows out. For CSV, `.drop` also drops rows with empty fields and missing-value markers (`NA`),
+    /// unless `csv.missing` already says what to do.
+    public var nonFinite: NonFiniteValues
+    /// Whether an IDX or NPY features file without a labels file is read as unlabelled data (for
+    /// prediction) instead of being an error.
+    public var labelsOptional: Bool
 
     /// Default settings for every format unless given.
-    public init(csv: CSVOptions = CSVOptions(), libsvm: LIBSVMOptions = LIBSVMOptions()) {
+    public init(csv: CSVOptions = CSVOptions(), libsvm: LIBSVMOptions = LIBSVMOptions(), nonFinite: NonFiniteValues = .error,
+                labelsOptional: Bool = false) {
         self.csv = csv
         self.libsvm = libsvm
+        self.nonFinite = nonFinite
+        self.labelsOptional = labelsOptional
     }
 }
 
@@ -63,25 +73,35 @@ public enum DataLoader {
         }
         switch resolved {
         case .auto:
-            preconditionFailure("detectFormat never returns .auto")
+            throw DataError.unsupported(file: path, reason: "the format could not be determined")
         case .csv:
-            return LoadedData(train: try CSVReader(options: options.csv).read(path: path), test: nil, format: .csv)
+            var csv = options.csv
+            if options.nonFinite == .drop && csv.missing == .error { csv.missing = .dropRows }
+            return LoadedData(train: try CSVReader(options: csv).read(path: path), test: nil, format: .csv)
         case .libsvm:
-            return LoadedData(train: try LIBSVMReader(options: options.libsvm).read(path: path), test: nil, format: .libsvm)
+            var libsvm = options.libsvm
+            if options.nonFinite == .drop { libsvm.nonFinite = .drop }
+            return LoadedData(train: try LIBSVMReader(options: libsvm).read(path: path), test: nil, format: .libsvm)
         case .idx:
             if isDirectory(path) {
                 guard labels == nil else {
                     throw DataError.invalidArgument(op: "load \(path)", reason: "a directory supplies its own labels files")
                 }
-                let (train, test) = try IDXReader.readDirectory(path)
+                let (train, test) = try IDXReader.readDirectory(path, nonFinite: options.nonFinite)
                 return LoadedData(train: train, test: test, format: .idx)
             }
-            return LoadedData(train: try IDXReader.read(images: path, labels: labels), test: nil, format: .idx)
+            if labels == nil && options.labelsOptional && IDXReader.locateLabels(forImages: path) == nil {
+                return LoadedData(train: try IDXReader.readUnlabelled(images: path, nonFinite: options.nonFinite), test: nil, format: .idx)
+            }
+            return LoadedData(train: try IDXReader.read(images: path, labels: labels, nonFinite: options.nonFinite), test: nil, format: .idx)
         case .npy:
             guard let labelsPath = labels ?? npyLabelsPath(forFeatures: path) else {
+                if options.labelsOptional {
+                    return LoadedData(train: try NPYReader.readUnlabelled(features: path, nonFinite: options.nonFinite), test: nil, format: .npy)
+                }
                 throw DataError.fileNotFound(npyLabelsGuess(forFeatures: path) ?? "labels for \(path) (pass the labels .npy file explicitly)")
             }
-            return LoadedData(train: try NPYReader.read(features: path, labels: labelsPath), test: nil, format: .npy)
+            return LoadedData(train: try NPYReader.read(features: path, labels: labelsPath, nonFinite: options.nonFinite), test: nil, format: .npy)
         }
     }
 

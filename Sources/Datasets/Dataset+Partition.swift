@@ -14,7 +14,7 @@ extension Dataset {
     /// (copy-on-write) and the saving is lost, but the result is the same.
     /// - Throws: `DataError.invalidArgument` for a fraction outside [0, 1).
     public consuming func partitioned(validation fraction: Double, stratified: Bool = true, seed: UInt64) throws -> (train: Dataset, validation: Dataset) {
-        let n = count, d = featureCount
+        let n = count, d = featureCount, exampleShape = self.exampleShape, labelName = self.labelName
         let split = try Splits.trainValidationTest(labels: labels.isEmpty ? Array(repeating: 0, count: n) : labels,
                                                    validation: fraction, test: 0, stratified: stratified, seed: seed)
         let v = split.validation.count, cut = n - v
@@ -40,10 +40,14 @@ extension Dataset {
             if !labels.isEmpty { labels.swapAt(a, b) }
             targets?.swapAt(a, b)
         }
-        let train = try Dataset(features: try features.rows(0..<cut), labels: labels.isEmpty ? [] : Array(labels[0..<cut]),
-                                classNames: classNames, targets: targets.map { Array($0[0..<cut]) }, featureNames: featureNames)
-        let validation = try Dataset(features: try features.rows(cut..<n), labels: labels.isEmpty ? [] : Array(labels[cut...]),
-                                     classNames: classNames, targets: targets.map { Array($0[cut...]) }, featureNames: featureNames)
+        var train = try Dataset(features: try features.rows(0..<cut), labels: labels.isEmpty ? [] : Array(labels[0..<cut]),
+                                classNames: classNames, targets: targets.map { Array($0[0..<cut]) }, featureNames: featureNames,
+                                exampleShape: exampleShape)
+        var validation = try Dataset(features: try features.rows(cut..<n), labels: labels.isEmpty ? [] : Array(labels[cut...]),
+                                     classNames: classNames, targets: targets.map { Array($0[cut...]) }, featureNames: featureNames,
+                                     exampleShape: exampleShape)
+        train.labelName = labelName
+        validation.labelName = labelName
         return (train, validation)
     }
 }

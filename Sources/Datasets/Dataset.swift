@@ -22,12 +22,22 @@ public struct Dataset: Sendable {
     public var targets: [Float]?
     /// Column names from a CSV header, when there was one.
     public var featureNames: [String]?
+    /// The label column's name from a CSV header, when there was one (a model stores it, so a file with
+    /// its columns in another order is still read right).
+    public var labelName: String?
+    /// What the reader did that the user should know about although it is not an error: rows left out for
+    /// missing values, a first row taken as a header by a guess. Empty for most files.
+    public var warnings: [String] = []
+    /// The shape of one example: `[featureCount]` for flat rows, `[1, 28, 28]` for an IDX image file,
+    /// the trailing dimensions of an NPY array. Each row of `features` holds one example in row-major
+    /// order. Set it with `reshapingExamples(to:)`, which checks it.
+    public internal(set) var exampleShape: [Int]
 
     /// A data set from its parts.
     /// - Throws: `DataError.shapeMismatch` if `features` is not a matrix, if `labels` (when not empty)
     ///   or `targets` do not have one entry per row, or a label is outside `0..<classNames.count`.
     public init(features: Tensor<Float>, labels: [Int], classNames: [String], targets: [Float]? = nil,
-                featureNames: [String]? = nil) throws {
+                featureNames: [String]? = nil, exampleShape: [Int]? = nil) throws {
         guard features.rank == 2 else {
             throw DataError.shapeMismatch(file: "Dataset", expected: "a [count, features] matrix", found: "shape \(features.shape)")
         }
@@ -45,16 +55,31 @@ public struct Dataset: Sendable {
             throw DataError.shapeMismatch(file: "Dataset", expected: "\(features.shape[1]) feature names", found: "\(featureNames.count)")
         }
         self.init(unchecked: features, labels: labels, classNames: classNames, targets: targets, featureNames: featureNames)
+        if let exampleShape { self = try reshapingExamples(to: exampleShape) }
     }
 
     /// For readers that have already validated their parts.
     init(unchecked features: Tensor<Float>, labels: [Int], classNames: [String], targets: [Float]? = nil,
-         featureNames: [String]? = nil) {
+         featureNames: [String]? = nil, exampleShape: [Int]? = nil) {
+        self.exampleShape = exampleShape ?? [features.columns]
         self.features = features
         self.labels = labels
         self.classNames = classNames
         self.targets = targets
         self.featureNames = featureNames
+    }
+
+    /// The same examples seen with another per-example shape (`[1, 28, 28]` for rows of 784 pixels).
+    /// - Throws: `DataError.shapeMismatch` naming both when the shape's size is not the features per row.
+    public func reshapingExamples(to shape: [Int]) throws -> Dataset {
+        // checkedProduct: a shape is an argument like any other, and its product must not overflow.
+        guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }), checkedProduct(shape) == featureCount else {
+            throw DataError.shapeMismatch(file: "Dataset", expected: "an example shape of \(featureCount) features",
+                                          found: "\(shape.map(String.init).joined(separator: "×")) = \(checkedProduct(shape).map(String.init) ?? "more than 2⁶³")")
+        }
+        var copy = self
+        copy.exampleShape = shape
+        return copy
     }
 
     /// Number of examples.
@@ -69,7 +94,7 @@ public struct Dataset: Sendable {
     /// Number of examples of each class, indexed by class.
     public var classCounts: [Int] {
         var counts = [Int](repeating: 0, count: classCount)
-        for label in labels { counts[label] += 1 }
+        for label in labels where label >= 0 && label < counts.count { counts[label] += 1 }
         return counts
     }
 
@@ -113,10 +138,13 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        return Dataset(unchecked: gathered,
-                       labels: labels.isEmpty ? [] : indices.map { labels[$0] },
-                       classNames: classNames,
-                       targets: targets.map { t in indices.map { t[$0] } },
-                       featureNames: featureNames)
+        var result = Dataset(unchecked: gathered,
+                             labels: labels.isEmpty ? [] : indices.map { labels[$0] },
+                             classNames: classNames,
+                             targets: targets.map { t in indices.map { t[$0] } },
+                             featureNames: featureNames, exampleShape: exampleShape)
+        result.labelName = labelName
+        result.warnings = warnings
+        return result
     }
 }

@@ -45,14 +45,20 @@ public enum IDXReader {
         try readFeatures(ByteInput(data: data, name: name))
     }
 
-    static func readFeatures(_ input: ByteInput) throws -> Tensor<Float> {
+    static func readFeatures(_ input: ByteInput) throws -> Tensor<Float> { try readExamples(input).features }
+
+    /// The feature matrix and the shape of one example: `[1, H, W]` for a rank-3 file of images (one
+    /// channel), the trailing dimensions for higher ranks, `[1]` for a rank-1 file.
+    static func readExamples(_ input: ByteInput) throws -> (features: Tensor<Float>, exampleShape: [Int]) {
         let header = try readHeader(input)
         let rows = header.dimensions[0]
-        let columns = try featureWidth(Array(header.dimensions.dropFirst()), name: input.name)
+        let trailing = Array(header.dimensions.dropFirst())
+        let columns = try featureWidth(trailing, name: input.name)
         let features = try readMatrix(from: input, format: header.format, rows: rows, columns: columns,
                                       scaleBytes: true, what: "IDX data")
         try input.expectEnd(what: "the \(header.elementCount) elements the header declares")
-        return features
+        let shape = trailing.count == 2 ? [1] + trailing : (trailing.isEmpty ? [1] : trailing)
+        return (features, shape.contains(0) ? [columns] : shape)
     }
 
     // MARK: Labels
@@ -96,9 +102,11 @@ public enum IDXReader {
     /// - Parameters:
     ///   - images: the features file.
     ///   - labels: the labels file; when nil it is found beside `images` by MNIST's naming convention.
+    ///   - nonFinite: what to do with an example holding NaN or ±Inf (float files only; default: throw
+    ///     `DataError.nonFinite` naming the file, row and column).
     /// - Throws: `DataError.fileNotFound` naming the labels path looked for, `DataError.shapeMismatch` if
     ///   the two files hold different numbers of examples, or any header or data error.
-    public static func read(images: String, labels: String? = nil) throws -> Dataset {
+    public static func read(images: String, labels: String? = nil, nonFinite: NonFiniteValues = .error) throws -> Dataset {
         // Opened first, so a wrong images path is reported as such rather than as missing labels.
         let imagesInput = try ByteInput(path: images)
         let labelsPath: String
@@ -110,21 +118,30 @@ public enum IDXReader {
             }
             labelsPath = found
         }
-        return try dataset(features: readFeatures(imagesInput), featuresName: images,
+        return try dataset(examples: readExamples(imagesInput), featuresName: images,
                            labels: readLabels(ByteInput(path: labelsPath)), labelsName: labelsPath)
+            .checkingFinite(nonFinite, file: images)
     }
 
     /// Reads images and labels from bytes in memory (each plain or gzip).
-    public static func read(imageData: Data, labelData: Data, name: String = "<IDX bytes>") throws -> Dataset {
-        try dataset(features: readFeatures(ByteInput(data: imageData, name: name)), featuresName: name,
+    public static func read(imageData: Data, labelData: Data, name: String = "<IDX bytes>", nonFinite: NonFiniteValues = .error) throws -> Dataset {
+        try dataset(examples: readExamples(ByteInput(data: imageData, name: name)), featuresName: name,
                     labels: readLabels(ByteInput(data: labelData, name: name + " (labels)")), labelsName: name + " (labels)")
+            .checkingFinite(nonFinite, file: name)
+    }
+
+    /// Reads an images file alone as an unlabelled data set (data to predict on).
+    public static func readUnlabelled(images: String, nonFinite: NonFiniteValues = .error) throws -> Dataset {
+        let examples = try readExamples(ByteInput(path: images))
+        return try Dataset(unchecked: examples.features, labels: [], classNames: [], exampleShape: examples.exampleShape)
+            .checkingFinite(nonFinite, file: images)
     }
 
     /// Reads a directory holding MNIST's four files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
     /// `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally `.gz`).
     ///
     /// Both sets get the same class names (`"0"` up to the largest label in either).
-    public static func readDirectory(_ directory: String) throws -> (train: Dataset, test: Dataset) {
+    public static func readDirectory(_ directory: String, nonFinite: NonFiniteValues = .error) throws -> (train: Dataset, test: Dataset) {
         func find(_ stem: String) throws -> String {
             for candidate in [stem + ".gz", stem] {
                 let path = (directory as NSString).appendingPathComponent(candidate)
@@ -132,8 +149,8 @@ public enum IDXReader {
             }
             throw DataError.fileNotFound((directory as NSString).appendingPathComponent(stem + "[.gz]"))
         }
-        var train = try read(images: find("train-images-idx3-ubyte"), labels: find("train-labels-idx1-ubyte"))
-        var test = try read(images: find("t10k-images-idx3-ubyte"), labels: find("t10k-labels-idx1-ubyte"))
+        var train = try read(images: find("train-images-idx3-ubyte"), labels: find("train-labels-idx1-ubyte"), nonFinite: nonFinite)
+        var test = try read(images: find("t10k-images-idx3-ubyte"), labels: find("t10k-labels-idx1-ubyte"), nonFinite: nonFinite)
         guard train.featureCount == test.featureCount else {
             throw DataError.shapeMismatch(file: directory, expected: "test images with \(train.featureCount) features like the training images",
                                           found: "\(test.featureCount)")
@@ -167,13 +184,14 @@ public enum IDXReader {
         return url.deletingLastPathComponent().appendingPathComponent(labelsFile).path
     }
 
-    static func dataset(features: Tensor<Float>, featuresName: String, labels: [Int], labelsName: String) throws -> Dataset {
+    static func dataset(examples: (features: Tensor<Float>, exampleShape: [Int]), featuresName: String, labels: [Int], labelsName: String) throws -> Dataset {
+        let features = examples.features
         guard features.shape[0] == labels.count else {
             throw DataError.shapeMismatch(file: labelsName, expected: "\(features.shape[0]) labels, one per example in \(featuresName)",
                                           found: "\(labels.count)")
         }
         let classes = (labels.max() ?? -1) + 1
-        return Dataset(unchecked: features, labels: labels, classNames: (0..<classes).map(String.init))
+        return Dataset(unchecked: features, labels: labels, classNames: (0..<classes).map(String.init), exampleShape: examples.exampleShape)
     }
 
     // MARK: Header

@@ -11,11 +11,14 @@ public struct LIBSVMOptions: Sendable, Equatable {
     /// The dense matrix may hold at most this many values (default 2²⁸, 1 GiB of Float): indices are
     /// data, so one line with index 10⁹ must not make the reader allocate gigabytes.
     public var maximumScalars: Int
+    /// What to do with a row whose label or a value is NaN, ±Inf or beyond Float's range (default: throw).
+    public var nonFinite: NonFiniteValues
 
-    /// Options: inferred dimension and a 1 GiB dense limit unless given.
-    public init(dimension: Int? = nil, maximumScalars: Int = 1 << 28) {
+    /// Options: inferred dimension, a 1 GiB dense limit and non-finite values refused unless given.
+    public init(dimension: Int? = nil, maximumScalars: Int = 1 << 28, nonFinite: NonFiniteValues = .error) {
         self.dimension = dimension
         self.maximumScalars = maximumScalars
+        self.nonFinite = nonFinite
     }
 }
 
@@ -24,7 +27,8 @@ public struct LIBSVMOptions: Sendable, Equatable {
 /// Each line is `label index:value index:value …`: a numeric label, then 1-based feature indices in any
 /// order with their values; features not listed are zero. A `qid:n` token (SVMlight's query id) is
 /// ignored, `#` starts a comment, blank lines are skipped. A zero, negative, duplicated or out-of-range
-/// index, or a value that is not a number, is an error naming the line and column.
+/// index, or a value that is not a number, is an error naming the line and column; so is a NaN or ±Inf
+/// value or label, or one beyond Float's range, unless `LIBSVMOptions.nonFinite` drops such rows.
 public struct LIBSVMReader: Sendable {
     /// How files are read.
     public var options: LIBSVMOptions
@@ -56,6 +60,7 @@ public struct LIBSVMReader: Sendable {
         var labels: [Double] = []
         var entryRows: [Int32] = [], entryColumns: [Int] = [], entryValues: [Float] = []
         var lineIndices: [Int] = []
+        var droppedLines: [Int] = []
         var widest = 0
         var lineNumber = 0
         var lineStart = 0
@@ -79,7 +84,21 @@ public struct LIBSVMReader: Sendable {
                 return s..<i
             }
             guard let labelToken = nextToken() else { continue }
-            guard let label = parseNumber(bytes, labelToken) else {
+            /// A NaN or infinite label or value: an error, or the row is left out.
+            func nonFinite(_ token: Range<Int>, what: String) throws {
+                guard options.nonFinite == .drop else {
+                    throw DataError.nonFinite(file: name, line: lineNumber, row: nil, column: column(token.lowerBound),
+                                              found: "\(what)\(quoted(bytes, token))")
+                }
+                droppedLines.append(lineNumber)
+            }
+            let label: Double
+            if let v = parseNumber(bytes, labelToken), finiteFloat(v) != nil {
+                label = v
+            } else if parseNumber(bytes, labelToken) != nil || isNonFiniteSpelling(bytes, labelToken) {
+                try nonFinite(labelToken, what: "label ")
+                continue
+            } else {
                 if bytes[labelToken].contains(UInt8(ascii: ",")) {
                     throw DataError.unsupported(file: name, reason: "line \(lineNumber): multi-label rows (\(quoted(bytes, labelToken))) are not supported")
                 }
@@ -90,8 +109,9 @@ public struct LIBSVMReader: Sendable {
                 throw DataError.tooLarge(file: name, what: "the number of rows", requested: labels.count + 1, limit: Int(Int32.max))
             }
             let row = Int32(labels.count)
-            labels.append(label)
+            let entriesBefore = entryValues.count, widestBefore = widest
             lineIndices.removeAll(keepingCapacity: true)
+            var dropRow = false
             while let token = nextToken() {
                 guard let colon = bytes[token].firstIndex(of: UInt8(ascii: ":")) else {
                     throw DataError.malformed(file: name, line: lineNumber, column: column(token.lowerBound), offset: nil,
@@ -107,14 +127,27 @@ public struct LIBSVMReader: Sendable {
                     throw DataError.malformed(file: name, line: lineNumber, column: column(token.lowerBound), offset: nil,
                                               expected: "a feature index in 1...\(d)", found: "\(index)")
                 }
-                guard let value = parseNumber(bytes, (colon + 1)..<token.upperBound) else {
-                    throw DataError.malformed(file: name, line: lineNumber, column: column(colon + 1), offset: nil,
-                                              expected: "a number after \"\(index):\"", found: quoted(bytes, (colon + 1)..<token.upperBound))
+                let valueRange = (colon + 1)..<token.upperBound
+                let parsed = parseNumber(bytes, valueRange)
+                guard let value = parsed.flatMap(finiteFloat) else {
+                    guard parsed != nil || isNonFiniteSpelling(bytes, valueRange) else {
+                        throw DataError.malformed(file: name, line: lineNumber, column: column(colon + 1), offset: nil,
+                                                  expected: "a number after \"\(index):\"", found: quoted(bytes, valueRange))
+                    }
+                    try nonFinite(valueRange, what: "\(index):")
+                    dropRow = true
+                    break
                 }
                 lineIndices.append(index)
                 widest = max(widest, index)
-                entryRows.append(row); entryColumns.append(index - 1); entryValues.append(Float(value))
+                entryRows.append(row); entryColumns.append(index - 1); entryValues.append(value)
             }
+            if dropRow {
+                entryRows.removeSubrange(entriesBefore...); entryColumns.removeSubrange(entriesBefore...); entryValues.removeSubrange(entriesBefore...)
+                widest = widestBefore   // a row left out does not widen the matrix
+                continue
+            }
+            labels.append(label)
             // Duplicates: files are usually sorted, so the sort is only paid for unsorted lines.
             if !zip(lineIndices, lineIndices.dropFirst()).allSatisfy({ $0 < $1 }) {
                 let sorted = lineIndices.sorted()
@@ -136,7 +169,11 @@ public struct LIBSVMReader: Sendable {
         features.withUnsafeMutableBufferPointer { dst in
             for k in entryValues.indices { dst[Int(entryRows[k]) * width + entryColumns[k]] = entryValues[k] }
         }
-        let encoding = LabelEncoding.numeric(labels)
-        return Dataset(unchecked: features, labels: encoding.indices, classNames: encoding.classNames, targets: encoding.targets)
+        let encoding = try LabelEncoding.numeric(labels, file: name)
+        var set = Dataset(unchecked: features, labels: encoding.indices, classNames: encoding.classNames, targets: encoding.targets)
+        if !droppedLines.isEmpty {
+            set.warnings.append("\(name): left out \(droppedLines.count) of \(rows + droppedLines.count) rows with a NaN, ±Inf or out-of-range value (lines \(listRows(droppedLines)))")
+        }
+        return set
     }
 }

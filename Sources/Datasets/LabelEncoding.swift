@@ -9,11 +9,16 @@ struct LabelEncoding {
     var targets: [Float]?
 
     /// Numeric labels: distinct values sorted ascending become classes 0, 1, ….
-    static func numeric(_ values: [Double]) -> LabelEncoding {
+    /// - Throws: `DataError.invalidArgument` for a NaN or infinite label (readers refuse or drop those
+    ///   first, naming the place; NaN is not equal to itself, so it could not be a class).
+    static func numeric(_ values: [Double], file: String) throws -> LabelEncoding {
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw DataError.invalidArgument(op: file, reason: "label \(bad) is \(values[bad]); labels must be finite")
+        }
         let distinct = Array(Set(values)).sorted()
         var index = [Double: Int](minimumCapacity: distinct.count)
         for (i, v) in distinct.enumerated() { index[v] = i }
-        return LabelEncoding(indices: values.map { index[$0]! },
+        return LabelEncoding(indices: values.map { index[$0] ?? 0 },   // every finite value is in `distinct`
                              classNames: distinct.map(canonicalText),
                              targets: values.map { Float($0) })
     }
@@ -28,7 +33,7 @@ struct LabelEncoding {
 
     /// A number as label text: integers without a decimal point (`"-1"`, `"7"`), others as Swift prints them.
     static func canonicalText(_ v: Double) -> String {
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }   // |v| < 1e15: Int64(v) cannot trap
         return String(v)
     }
 }

@@ -46,37 +46,81 @@ public enum NPYReader {
     }
 
     /// Reads features and labels from two files into a data set.
+    /// - Parameter nonFinite: what to do with a row whose features or label hold NaN or ±Inf (default:
+    ///   throw `DataError.nonFinite`, naming the file, row and column).
     /// - Throws: `DataError.shapeMismatch` if the counts differ, or any header or data error.
-    public static func read(features: String, labels: String) throws -> Dataset {
-        try dataset(readFeatures(path: features), labels: readLabels(path: labels), labelsName: labels, featuresName: features)
+    public static func read(features: String, labels: String, nonFinite: NonFiniteValues = .error) throws -> Dataset {
+        try dataset(readExamples(ByteInput(path: features)), labels: readLabels(ByteInput(path: labels), finiteOnly: false),
+                    labelsName: labels, featuresName: features, nonFinite: nonFinite)
     }
 
     /// Reads features and labels from bytes in memory.
-    public static func read(featureData: Data, labelData: Data, name: String = "<NPY bytes>") throws -> Dataset {
-        try dataset(readFeatures(data: featureData, name: name), labels: readLabels(data: labelData, name: name + " (labels)"),
-                    labelsName: name + " (labels)", featuresName: name)
+    public static func read(featureData: Data, labelData: Data, name: String = "<NPY bytes>",
+                            nonFinite: NonFiniteValues = .error) throws -> Dataset {
+        try dataset(readExamples(ByteInput(data: featureData, name: name)),
+                    labels: readLabels(ByteInput(data: labelData, name: name + " (labels)"), finiteOnly: false),
+                    labelsName: name + " (labels)", featuresName: name, nonFinite: nonFinite)
     }
 
-    static func dataset(_ features: Tensor<Float>, labels: [Double], labelsName: String, featuresName: String) throws -> Dataset {
+    /// Reads a features array alone as an unlabelled data set (data to predict on).
+    public static func readUnlabelled(features: String, nonFinite: NonFiniteValues = .error) throws -> Dataset {
+        let examples = try readExamples(ByteInput(path: features))
+        let set = Dataset(unchecked: examples.features, labels: [], classNames: [], exampleShape: examples.exampleShape)
+        return try set.checkingFinite(nonFinite, file: features)
+    }
+
+    static func dataset(_ examples: (features: Tensor<Float>, exampleShape: [Int]), labels: [Double], labelsName: String, featuresName: String,
+                        nonFinite: NonFiniteValues = .error) throws -> Dataset {
+        var features = examples.features
+        var labels = labels
         guard features.shape[0] == labels.count else {
             throw DataError.shapeMismatch(file: labelsName, expected: "\(features.shape[0]) labels, one per row of \(featuresName)",
                                           found: "\(labels.count)")
         }
-        let encoding = LabelEncoding.numeric(labels)
-        return Dataset(unchecked: features, labels: encoding.indices, classNames: encoding.classNames, targets: encoding.targets)
+        // Rows with a NaN or ±Inf feature or label: refused, or left out before the classes are counted
+        // (so a class seen only in such rows does not linger as an empty class).
+        var keep = finiteRows(features)
+        for (i, y) in labels.enumerated() where !y.isFinite { keep[i] = false }
+        var warnings: [String] = []
+        if let firstBad = keep.firstIndex(of: false) {
+            switch nonFinite {
+            case .error:
+                if let bad = firstNonFinite(features), bad.row <= firstBad {
+                    throw DataError.nonFinite(file: featuresName, line: nil, row: bad.row, column: bad.column, found: describeNonFinite(bad.value))
+                }
+                throw DataError.nonFinite(file: labelsName, line: nil, row: firstBad, column: 0, found: "label \(labels[firstBad])")
+            case .drop:
+                let kept = keep.indices.filter { keep[$0] }
+                let dropped = keep.indices.filter { !keep[$0] }
+                features = try features.gatherRows(kept)
+                labels = kept.map { labels[$0] }
+                warnings.append("\(featuresName): left out \(dropped.count) of \(keep.count) rows holding NaN or ±Inf (0-based rows \(listRows(dropped)))")
+            }
+        }
+        let encoding = try LabelEncoding.numeric(labels, file: labelsName)
+        var set = Dataset(unchecked: features, labels: encoding.indices, classNames: encoding.classNames, targets: encoding.targets,
+                          exampleShape: examples.exampleShape)
+        set.warnings = warnings
+        return set
     }
 
-    static func readFeatures(_ input: ByteInput) throws -> Tensor<Float> {
+    static func readFeatures(_ input: ByteInput) throws -> Tensor<Float> { try readExamples(input).features }
+
+    /// The feature matrix and the shape of one example: the array's trailing dimensions (`[F]` for a
+    /// matrix, `[H, W]` or `[C, H, W]` for images, `[T, F]` for sequences).
+    static func readExamples(_ input: ByteInput) throws -> (features: Tensor<Float>, exampleShape: [Int]) {
         let header = try readHeader(input)
         let rows = header.shape.first ?? 1
-        let columns = try featureWidth(Array(header.shape.dropFirst()), name: input.name)
+        let trailing = Array(header.shape.dropFirst())
+        let columns = try featureWidth(trailing, name: input.name)
         let features = try readMatrix(from: input, format: header.format, rows: rows, columns: columns,
                                       scaleBytes: false, what: "NPY data")
         try input.expectEnd(what: "the \(header.elementCount) elements of shape \(header.shape)")
-        return features
+        return (features, trailing.isEmpty || trailing.contains(0) ? [columns] : trailing)
     }
 
-    static func readLabels(_ input: ByteInput) throws -> [Double] {
+    /// The labels; with `finiteOnly`, a NaN or ±Inf label is an error naming its offset.
+    static func readLabels(_ input: ByteInput, finiteOnly: Bool = true) throws -> [Double] {
         let header = try readHeader(input)
         guard header.shape.count == 1 || (header.shape.count == 2 && header.shape[1] == 1) else {
             throw DataError.shapeMismatch(file: input.name, expected: "a label vector of shape (n,) or (n, 1)",
@@ -85,7 +129,7 @@ public enum NPYReader {
         let start = input.position
         let labels = try readDoubles(from: input, format: header.format, count: header.elementCount, what: "NPY labels")
         try input.expectEnd(what: "the \(header.elementCount) labels")
-        if let bad = labels.firstIndex(where: { !$0.isFinite }) {
+        if finiteOnly, let bad = labels.firstIndex(where: { !$0.isFinite }) {
             throw DataError.malformed(file: input.name, line: nil, column: nil, offset: start + bad * header.format.type.size,
                                       expected: "a finite label (label \(bad))", found: "\(labels[bad])")
         }

@@ -26,19 +26,28 @@ func requireColumns(_ x: Tensor<Float>, _ columns: Int, op: String) throws {
     }
 }
 
-/// Per-column mean and (population) standard deviation, accumulated in Double.
-func columnMoments(_ x: Tensor<Float>) -> (mean: [Double], std: [Double]) {
+/// Per-column mean, (population) standard deviation and largest magnitude, accumulated in Double.
+func columnMoments(_ x: Tensor<Float>) -> (mean: [Double], std: [Double], magnitude: [Double]) {
     let n = x.shape[0], d = x.shape[1]
     var mean = [Double](repeating: 0, count: d), variance = [Double](repeating: 0, count: d)
-    guard n > 0 else { return (mean, variance) }
+    var magnitude = [Double](repeating: 0, count: d)
+    guard n > 0 else { return (mean, variance, magnitude) }
     x.withUnsafeBufferPointer { p in
-        for i in 0..<n { for j in 0..<d { mean[j] += Double(p[i * d + j]) } }
+        for i in 0..<n { for j in 0..<d { mean[j] += Double(p[i * d + j]); magnitude[j] = max(magnitude[j], abs(Double(p[i * d + j]))) } }
         for j in 0..<d { mean[j] /= Double(n) }
         // Two passes (mean, then squared deviations): the one-pass formula cancels catastrophically
         // when a column's mean is large next to its spread.
         for i in 0..<n { for j in 0..<d { let e = Double(p[i * d + j]) - mean[j]; variance[j] += e * e } }
     }
-    return (mean, variance.map { ($0 / Double(n)).squareRoot() })
+    return (mean, variance.map { ($0 / Double(n)).squareRoot() }, magnitude)
+}
+
+/// Checks that every entry of `x` is finite (a fitted statistic of a NaN column would be NaN, and a model
+/// file cannot store it).
+func requireFinite(_ x: Tensor<Float>, op: String) throws {
+    if let bad = firstNonFinite(x) {
+        throw DataError.invalidArgument(op: op, reason: "row \(bad.row), column \(bad.column) is \(describeNonFinite(bad.value)); fit on finite data")
+    }
 }
 
 /// Applies y = (x − shift) · factor column by column into a new matrix.
@@ -56,7 +65,9 @@ func affineColumns(_ x: Tensor<Float>, shift: [Float], factor: [Float]) -> Tenso
 /// Standardization: each column minus its training mean, divided by its training standard deviation.
 ///
 /// A column that is constant in the training data (zero variance, such as a border pixel that is always
-/// 0) is only centred: dividing by its standard deviation would divide by zero.
+/// 0) is only centred: dividing by its standard deviation would divide by zero. "Constant" is judged
+/// relative to the column's own magnitude — a spread below 1e-7 of its largest value, Float's rounding
+/// — so a column of values near 1e-10 with a real spread is scaled like the same column ×1e9.
 public struct Standardizer: FeatureTransform, Equatable {
     /// Training mean of each column.
     public let mean: [Float]
@@ -67,15 +78,27 @@ public struct Standardizer: FeatureTransform, Equatable {
     public var inputDimension: Int { mean.count }
     public var outputDimension: Int { mean.count }
 
-    /// Fits on the rows of `x` (`[n, d]`, n ≥ 1).
+    /// Fits on the rows of `x` (`[n, d]`, n ≥ 1, finite).
     public init(fitting x: Tensor<Float>) throws {
         guard x.rank == 2, x.shape[0] > 0 else {
             throw DataError.shapeMismatch(file: "Standardizer.fit", expected: "a matrix with at least one row", found: "shape \(x.shape)")
         }
-        let (mean, std) = columnMoments(x)
+        try requireFinite(x, op: "Standardizer.fit")
+        let (mean, std, magnitude) = columnMoments(x)
         self.mean = mean.map { Float($0) }
-        // "Constant" relative to the column's magnitude: float rounding leaves a tiny spread behind.
-        self.scale = zip(mean, std).map { m, s in s > 1e-7 * max(1, abs(m)) ? Float(s) : 1 }
+        // "Constant" relative to the column's own magnitude (not to 1): Float rounding leaves a spread of
+        // about 1e-7 of the values behind, whatever their scale. A spread whose reciprocal overflows Float
+        // (below ~3e-39) cannot be divided by either; a spread beyond Float's range cannot be stored.
+        self.scale = zip(std, magnitude).map { s, m in
+            s > 1e-7 * m && Float(s) >= Float.leastNormalMagnitude && Float(s).isFinite ? Float(s) : 1
+        }
+    }
+
+    /// Indices of the columns that were constant in the training data (scale 1, only centred).
+    public static func constantColumns(of x: Tensor<Float>) -> [Int] {
+        guard x.rank == 2, x.shape[0] > 0 else { return [] }
+        let (_, std, magnitude) = columnMoments(x)
+        return std.indices.filter { !(std[$0] > 1e-7 * magnitude[$0]) }
     }
 
     /// A standardizer with given statistics (for tests, or restored from elsewhere).
@@ -118,18 +141,27 @@ public struct MinMaxScaler: FeatureTransform, Equatable {
     public var inputDimension: Int { minimum.count }
     public var outputDimension: Int { minimum.count }
 
-    /// Fits on the rows of `x` (`[n, d]`, n ≥ 1).
+    /// Fits on the rows of `x` (`[n, d]`, n ≥ 1, finite).
     public init(fitting x: Tensor<Float>) throws {
         guard x.rank == 2, x.shape[0] > 0 else {
             throw DataError.shapeMismatch(file: "MinMaxScaler.fit", expected: "a matrix with at least one row", found: "shape \(x.shape)")
         }
+        try requireFinite(x, op: "MinMaxScaler.fit")
         let n = x.shape[0], d = x.shape[1]
         var lo = [Float](repeating: .infinity, count: d), hi = [Float](repeating: -.infinity, count: d)
         x.withUnsafeBufferPointer { p in
             for i in 0..<n { for j in 0..<d { lo[j] = min(lo[j], p[i * d + j]); hi[j] = max(hi[j], p[i * d + j]) } }
         }
         minimum = lo
-        range = zip(lo, hi).map { $1 - $0 > 0 ? $1 - $0 : 1 }
+        // The range in Double: hi − lo of two large Floats of opposite sign overflows Float, and scaled
+        // values could not be represented either.
+        if let j = lo.indices.first(where: { !Float(Double(hi[$0]) - Double(lo[$0])).isFinite }) {
+            throw DataError.invalidArgument(op: "MinMaxScaler.fit", reason: "column \(j) spans \(lo[j])…\(hi[j]), a range beyond Float's (±3.4e38)")
+        }
+        range = zip(lo, hi).map { l, h in
+            let r = h - l
+            return r >= Float.leastNormalMagnitude ? r : 1
+        }
     }
 
     /// Decodes and validates the statistics.
@@ -190,6 +222,7 @@ public struct PCAWhitener: FeatureTransform, Equatable {
         guard epsilon >= 0, epsilon.isFinite else {
             throw DataError.invalidArgument(op: "PCAWhitener", reason: "epsilon must be finite and non-negative")
         }
+        try requireFinite(x, op: "PCAWhitener.fit")
         guard n <= Int(Int32.max), d <= Int(Int32.max) else {
             throw DataError.tooLarge(file: "PCAWhitener.fit", what: "the covariance product", requested: max(n, d), limit: Int(Int32.max))
         }
@@ -223,6 +256,9 @@ public struct PCAWhitener: FeatureTransform, Equatable {
             var sign = 1.0, largest = 0.0
             for j in 0..<d where abs(vectors[j, column]) > largest { largest = abs(vectors[j, column]); sign = vectors[j, column] < 0 ? -1 : 1 }
             for j in 0..<d { directions[j * components + c] = Float(sign * vectors[j, column]) }
+        }
+        guard variances.allSatisfy(\.isFinite), directions.allSatisfy(\.isFinite) else {
+            throw DataError.invalidArgument(op: "PCAWhitener", reason: "the covariance of these features overflows Float (values up to ±3.4e38); scale them first")
         }
         if let flat = variances.firstIndex(where: { $0 + epsilon <= 0 }) {
             throw DataError.invalidArgument(op: "PCAWhitener", reason: "component \(flat) has zero variance; keep fewer components or use epsilon > 0")
@@ -393,7 +429,10 @@ extension Dataset {
     public func transformed(by transform: some FeatureTransform) throws -> Dataset {
         var copy = self
         copy.features = try transform.transform(features)
-        if transform.outputDimension != featureCount { copy.featureNames = nil }
+        if transform.outputDimension != featureCount {
+            copy.featureNames = nil
+            copy.exampleShape = [transform.outputDimension]   // a projection (PCA) has no geometry left
+        }
         return copy
     }
 }

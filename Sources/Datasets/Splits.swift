@@ -33,7 +33,8 @@ public enum Splits {
     ///
     /// Stratified (the default), each class is split on its own, so every part keeps the class
     /// proportions of the whole (to within one example per class); a class too small to give a part any
-    /// example leaves its examples in train. Each part comes shuffled.
+    /// example leaves its examples in train, and every class keeps at least one example in train (a
+    /// class held out entirely could never be learned). Each part comes shuffled.
     ///
     /// - Parameters:
     ///   - labels: one class label per example.
@@ -53,8 +54,10 @@ public enum Splits {
         for var members in groups {
             rng.shuffle(&members)
             let c = Double(members.count)
-            let nTest = Int((c * test).rounded())
-            let nValidation = min(Int((c * validation).rounded()), members.count - nTest)
+            // Stratified, one example of each class always stays in train.
+            let room = stratified ? max(members.count - 1, 0) : members.count
+            let nTest = min(Int((c * test).rounded()), room)
+            let nValidation = min(Int((c * validation).rounded()), room - nTest)
             result.test += members[0..<nTest]
             result.validation += members[nTest..<(nTest + nValidation)]
             result.train += members[(nTest + nValidation)...]
@@ -98,14 +101,15 @@ public enum Splits {
     static func groupByClass(_ labels: [Int]) -> [[Int]] {
         var groups: [Int: [Int]] = [:]
         for (i, label) in labels.enumerated() { groups[label, default: []].append(i) }
-        return groups.keys.sorted().map { groups[$0]! }
+        return groups.sorted { $0.key < $1.key }.map(\.value)
     }
 }
 
 extension Dataset {
     /// The examples in a random order.
     public func shuffled(seed: UInt64) -> Dataset {
-        try! subset(Splits.shuffled(count: count, seed: seed))
+        // A permutation of 0..<count is always in range, so `subset` cannot throw here.
+        (try? subset(Splits.shuffled(count: count, seed: seed))) ?? self
     }
 
     /// Train, validation and test subsets (stratified by class unless the set is unlabelled or

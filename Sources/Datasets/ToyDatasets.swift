@@ -86,6 +86,19 @@ public enum ToyDatasets {
         }
     }
 
+    /// `classes` Gaussian clusters in `features` dimensions — centers N(0, 2²) per coordinate, points at
+    /// unit spread, example i in class i mod classes — drawn in Double from `seed`: reproducible data of
+    /// any size for the data-parallel tests and measurements (`--data synthetic:N:D:K`).
+    public static func clusters(count: Int, features: Int, classes: Int, seed: UInt64) -> Dataset {
+        var rng = SeededRNG(seed: seed)
+        let k = max(classes, 1), d = max(features, 1)
+        let centers = (0..<(k * d)).map { _ in 2 * rng.nextNormal() }
+        return generate(count: count, dimension: d, classNames: (0..<k).map(String.init)) { i in
+            let c = i % k
+            return ((0..<d).map { j in centers[c * d + j] + rng.nextNormal() }, c)
+        }
+    }
+
     /// Builds a data set from a point generator called for i = 0..<count, in order.
     private static func generate(count: Int, dimension: Int = 2, classNames: [String],
                                  _ point: (Int) -> ([Double], Int)) -> Dataset {

@@ -34,7 +34,7 @@ public struct ConfigurationFingerprint: Equatable, Sendable {
     public mutating func add<Scalar: BLASScalar>(trainer: Trainer<Scalar>, data: TrainingData<Scalar>) {
         let c = trainer.configuration
         add("scalar type", "\(Scalar.self)")
-        add("model", trainer.model.specs.map(\.description).joined(separator: " → "))
+        add("model", trainer.model.summary)
         add("parameters", "\(trainer.model.parameterCount)")
         add("loss", "\(trainer.loss)")
         add("seed", "\(c.seed)")

@@ -20,16 +20,19 @@ import Layers
 /// if mpi.rank == 0 { try write(trainer.model) }
 /// ```
 public final class DataParallelTrainer<Scalar: BLASScalar> {
-    /// The wrapped trainer; its hooks (`shard`, `allReduceHook`, `epochTotalsHook`) are set by `init`.
+    /// The wrapped trainer; `init` sets its `synchronizer`.
     public let trainer: Trainer<Scalar>
     /// The job this rank belongs to.
     public let mpi: MPIContext
-    /// The fused all-reduce the trainer's hook calls; its `statistics` give time and bytes per step.
+    /// The fused all-reduce the synchronizer calls; its `statistics` give time and bytes per step.
     public let reducer: GradientAllReducer<Scalar>
+    /// The trainer's synchronizer (its `beforeAllReduce` hook serves fault injection).
+    public let synchronizer: MPIGradientSynchronizer<Scalar>
 
-    /// Wires `trainer` for data-parallel training on `mpi`: sets its shard, its all-reduce hook and its
-    /// epoch-metrics reduction. Dropout layers on ranks other than 0 get a generator of their own (so
-    /// ranks draw different masks for their different examples).
+    /// Wires `trainer` for data-parallel training on `mpi`: its synchronizer cuts every global batch
+    /// into one part per rank, all-reduces the gradients and sums the epoch metrics. Every layer's
+    /// generators on ranks other than 0 are re-seeded from the rank (so ranks draw different dropout
+    /// masks for their different examples).
     /// - Throws: `DistributedError.unsupported` for L-BFGS, whose full-batch line search is not sharded.
     public init(_ trainer: Trainer<Scalar>, mpi: MPIContext) throws {
         guard trainer.configuration.optimizer != .lbfgs else {
@@ -39,30 +42,31 @@ public final class DataParallelTrainer<Scalar: BLASScalar> {
         self.mpi = mpi
         let reducer = GradientAllReducer(mpi: mpi, parameters: trainer.model.parameters)
         self.reducer = reducer
-        trainer.shard = (mpi.rank, mpi.size)
-        trainer.allReduceHook = { parameters, share in
-            try reducer.allReduceGradients(parameters, share: share)
-        }
-        trainer.epochTotalsHook = { lossSum, correct, seen in
-            let total = try mpi.allReduceSum([lossSum, Double(correct), Double(seen)], what: "epoch metrics")
-            return (total[0], Int(total[1]), Int(total[2]))
-        }
-        if mpi.rank > 0 {
-            // Rank 0 keeps the single-process stream (so its checkpoints resume exactly); the others
-            // derive theirs from it and their rank. With dropout, a resumed job therefore matches an
-            // uninterrupted one on rank 0's part only: the other ranks' dropout streams are not saved.
-            for case let dropout as Dropout<Scalar> in trainer.model.layers {
-                dropout.rng = SeededRNG(seed: dropout.rng.next() &+ UInt64(mpi.rank) &* 0x9E37_79B9_7F4A_7C15)
+        synchronizer = MPIGradientSynchronizer(mpi: mpi, reducer: reducer)
+        trainer.synchronizer = synchronizer
+        if mpi.rank > 0 { try Self.reseedGenerators(of: trainer.model, rank: mpi.rank) }
+    }
+
+    /// Gives every layer generator of `model` a stream derived from its own and `rank`. Rank 0 keeps the
+    /// single-process streams (so its checkpoints resume exactly); with dropout, a resumed job therefore
+    /// matches an uninterrupted one on rank 0's part only: the other ranks' streams are not saved.
+    static func reseedGenerators(of model: Sequential<Scalar>, rank: Int) throws {
+        var states = model.layerStates
+        for i in states.indices {
+            for j in states[i].generators.indices {
+                states[i].generators[j] = SeededRNG(seed: states[i].generators[j].next() &+ UInt64(rank) &* 0x9E37_79B9_7F4A_7C15)
             }
         }
+        try model.restore(layerStates: states)
     }
 
     /// Checks that every rank was started alike, then gives every rank rank 0's training state.
     ///
     /// `fingerprint` carries what only the caller knows (data file, preprocessing); the trainer's settings
     /// and a digest of `data` are added here. Rank 0's state — parameters (as initialized, or restored
-    /// from a checkpoint), optimizer buffers, shuffling generator, epochs completed — is then broadcast,
-    /// so a run resumed from a checkpoint that only rank 0 read continues identically on every rank.
+    /// from a checkpoint), optimizer buffers, shuffling generator, epochs completed and their reports —
+    /// is then broadcast, so a run resumed from a checkpoint that only rank 0 read continues identically
+    /// on every rank.
     /// - Throws: `DistributedError.configurationMismatch` on every rank, naming the first rank and field
     ///   that differ from rank 0's.
     public func start(fingerprint: ConfigurationFingerprint = ConfigurationFingerprint(), data: TrainingData<Scalar>) throws {
@@ -73,39 +77,20 @@ public final class DataParallelTrainer<Scalar: BLASScalar> {
         try broadcastState()
     }
 
-    /// Broadcasts rank 0's parameters, optimizer state, shuffling generator and epoch count.
+    /// Broadcasts rank 0's `TrainingState` — in the checkpoint format, so there is one encoding of a
+    /// training state — and restores it on the other ranks (keeping their own layer generators).
     public func broadcastState() throws {
-        let parameters = trainer.model.parameters
-        try reducer.broadcastParameters(parameters)
-        // The small state travels as JSON; the optimizer's buffers follow as raw scalars in a fixed order.
-        let state = trainer.optimizer?.state
-        let keys = (state?.buffers.keys.sorted()) ?? []
-        let header = StateHeader(rng: trainer.rng, completedEpochs: trainer.completedEpochs, steps: state?.steps ?? 0,
-                                 buffers: keys.map { key in state!.buffers[key]!.map(\.shape) }, keys: keys)
-        let bytes = try mpi.broadcast(bytes: mpi.rank == 0 ? Array(try JSONEncoder().encode(header)) : [], what: "training state broadcast")
-        let received = try JSONDecoder().decode(StateHeader.self, from: Data(bytes))
-        var buffers: [String: [Tensor<Scalar>]] = [:]
-        for (key, shapes) in zip(received.keys, received.buffers) {
-            buffers[key] = try shapes.enumerated().map { i, shape in
-                var t = mpi.rank == 0 ? state!.buffers[key]![i] : Tensor<Scalar>(zeros: shape)
-                try t.withUnsafeMutableBufferPointer { p in
-                    try mpi.broadcast(p.baseAddress!, count: p.count, what: "optimizer state broadcast")
-                }
-                return t
-            }
+        var bytes: [UInt8] = []
+        if mpi.rank == 0 {
+            let file = ModelFile(model: trainer.model, loss: trainer.loss, classNames: [])
+            bytes = try Checkpoint(file: file, state: trainer.state, fingerprint: "").encode()
         }
+        let received = try mpi.broadcast(bytes: bytes, what: "training state broadcast")
         guard mpi.rank != 0 else { return }
-        trainer.rng = received.rng
-        trainer.completedEpochs = received.completedEpochs
-        try trainer.optimizer?.restore(OptimizerState(buffers: buffers, steps: received.steps))
-    }
-
-    private struct StateHeader: Codable {
-        var rng: SeededRNG
-        var completedEpochs: Int
-        var steps: Int
-        var buffers: [[[Int]]]
-        var keys: [String]
+        var state = try Checkpoint<Scalar>.decode(received, fileName: "rank 0's training state").state
+        let own = trainer.model.layerStates
+        for i in state.layers.indices where i < own.count { state.layers[i].generators = own[i].generators }
+        try trainer.restore(state)
     }
 
     /// Trains like `Trainer.fit`, with metrics summed over ranks, then checks that every rank ends with
@@ -131,5 +116,31 @@ public final class DataParallelTrainer<Scalar: BLASScalar> {
         if let r = all.indices.dropFirst().first(where: { all[$0] != all[0] }) {
             throw DistributedError.parametersDiverged(rank: r, epoch: epoch)
         }
+    }
+}
+
+/// The trainer's `GradientSynchronizer` over MPI: rank r trains on part r of every global batch; after
+/// backward one fused `MPI_Allreduce` sums the share-scaled gradients; epoch metrics are summed too.
+public final class MPIGradientSynchronizer<Scalar: BLASScalar>: GradientSynchronizer {
+    public let mpi: MPIContext
+    public let reducer: GradientAllReducer<Scalar>
+    /// Called before every all-reduce (fault injection in the tests: a rank that dies or stalls here).
+    public var beforeAllReduce: (() -> Void)? = nil
+
+    public init(mpi: MPIContext, reducer: GradientAllReducer<Scalar>) {
+        self.mpi = mpi
+        self.reducer = reducer
+    }
+
+    public var part: (index: Int, count: Int) { (mpi.rank, mpi.size) }
+
+    public func synchronize(_ parameters: [Parameter<Scalar>], share: Double) throws {
+        beforeAllReduce?()
+        try reducer.allReduceGradients(parameters, share: share)
+    }
+
+    public func combine(lossSum: Double, correct: Int, seen: Int) throws -> (lossSum: Double, correct: Int, seen: Int) {
+        let total = try mpi.allReduceSum([lossSum, Double(correct), Double(seen)], what: "epoch metrics")
+        return (total[0], Int(total[1]), Int(total[2]))
     }
 }

@@ -54,7 +54,7 @@ public final class GradientAllReducer<Scalar: BLASScalar> {
     }
 
     /// Replaces each gradient by the global batch's: scales this rank's gradient by its `share` of the
-    /// batch (see `Trainer.allReduceHook`), packs all of them, sums across ranks, and unpacks.
+    /// batch (see `GradientSynchronizer.synchronize`), packs all of them, sums across ranks, and unpacks.
     /// Parameters without a gradient contribute zeros and are left without one.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

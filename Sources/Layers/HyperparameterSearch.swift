@@ -9,17 +9,24 @@ public struct HyperparameterPoint: Codable, Hashable, Sendable, CustomStringConv
     /// Hidden layer widths (empty: a linear model).
     public var hidden: [Int]
     public var epochs: Int
+    /// The hidden layers' activation.
+    public var activation: UnaryFunction
 
-    public init(learningRate: Double, l2: Double, batchSize: Int, hidden: [Int], epochs: Int) {
+    public init(learningRate: Double, l2: Double, batchSize: Int, hidden: [Int], epochs: Int, activation: UnaryFunction = .relu) {
         self.learningRate = learningRate
         self.l2 = l2
         self.batchSize = batchSize
         self.hidden = hidden
         self.epochs = epochs
+        self.activation = activation
     }
 
-    /// The model as the CLI names it: `linear` or `mlp:256,128`.
-    public var modelName: String { hidden.isEmpty ? "linear" : "mlp:" + hidden.map(String.init).joined(separator: ",") }
+    /// The model as the CLI names it: `linear`, `mlp:256,128` or `mlp:64:gelu`.
+    public var modelName: String {
+        guard !hidden.isEmpty else { return "linear" }
+        let name = UnaryFunction.activations.first { $0.function == activation }?.name ?? "\(activation)"
+        return "mlp:" + hidden.map(String.init).joined(separator: ",") + (activation == .relu ? "" : ":" + name)
+    }
 
     public var description: String {
         "lr=\(learningRate) l2=\(l2) batch=\(batchSize) model=\(modelName) epochs=\(epochs)"
@@ -35,21 +42,27 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     public var batchSizes: [Int]
     public var hiddenWidths: [[Int]]
     public var epochs: [Int]
+    /// The activation of each entry of `hiddenWidths` (all ReLU when empty).
+    public var activations: [UnaryFunction]
 
     public init(learningRates: [Double] = [0.01, 0.1], l2: [Double] = [0, 1e-4], batchSizes: [Int] = [64],
-                hiddenWidths: [[Int]] = [[64]], epochs: [Int] = [10]) {
+                hiddenWidths: [[Int]] = [[64]], epochs: [Int] = [10], activations: [UnaryFunction] = []) {
         self.learningRates = learningRates
         self.l2 = l2
         self.batchSizes = batchSizes
         self.hiddenWidths = hiddenWidths
         self.epochs = epochs
+        self.activations = activations
     }
+
+    /// The activation of model `i` of `hiddenWidths`.
+    func activation(_ i: Int) -> UnaryFunction { i < activations.count ? activations[i] : .relu }
 
     /// Every combination, in a fixed order (learning rate varies slowest).
     public var grid: [HyperparameterPoint] {
         var points: [HyperparameterPoint] = []
-        for lr in learningRates { for l in l2 { for b in batchSizes { for h in hiddenWidths { for e in epochs {
-            points.append(HyperparameterPoint(learningRate: lr, l2: l, batchSize: b, hidden: h, epochs: e))
+        for lr in learningRates { for l in l2 { for b in batchSizes { for (m, h) in hiddenWidths.enumerated() { for e in epochs {
+            points.append(HyperparameterPoint(learningRate: lr, l2: l, batchSize: b, hidden: h, epochs: e, activation: activation(m)))
         } } } } }
         return points
     }
@@ -66,10 +79,10 @@ public struct SearchSpace: Codable, Equatable, Sendable {
             return Foundation.exp(rng.uniform(Foundation.log(lo), Foundation.log(hi)))
         }
         return (0..<count).map { _ in
-            HyperparameterPoint(learningRate: logUniform(learningRates), l2: logUniform(l2),
-                                batchSize: batchSizes[rng.nextInt(below: batchSizes.count)],
-                                hidden: hiddenWidths[rng.nextInt(below: hiddenWidths.count)],
-                                epochs: epochs[rng.nextInt(below: epochs.count)])
+            let lr = logUniform(learningRates), l = logUniform(l2), b = batchSizes[rng.nextInt(below: batchSizes.count)]
+            let m = rng.nextInt(below: hiddenWidths.count)
+            return HyperparameterPoint(learningRate: lr, l2: l, batchSize: b, hidden: hiddenWidths[m],
+                                       epochs: epochs[rng.nextInt(below: epochs.count)], activation: activation(m))
         }
     }
 
@@ -101,6 +114,9 @@ public struct SearchResult: Codable, Sendable {
     /// Sample standard deviation over folds (0 for one fold).
     public var std: Double
     public var seconds: Double
+    /// The learning rate of each epoch of the first fold's run: the base configuration's schedule over
+    /// this point's rate and epoch count.
+    public var learningRates: [Double]
 }
 
 /// Grid or random search with k-fold cross-validation: each candidate is trained k times, each time on
@@ -185,6 +201,7 @@ public struct HyperparameterSearch: Sendable {
         for point in points {
             let start = DispatchTime.now().uptimeNanoseconds
             var accuracies: [Double] = []
+            var rates: [Double] = []
             for (f, (train, validation)) in splits.enumerated() {
                 run += 1
                 progress?(run, points.count * splits.count, point, f)
@@ -196,9 +213,10 @@ public struct HyperparameterSearch: Sendable {
                 configuration.seed = seed &+ UInt64(f)
                 var rng = SeededRNG(seed: configuration.seed)
                 let model = try Sequential<Scalar>.mlp(inputs: data.features.columns, hidden: point.hidden,
-                                                       outputs: loss.outputs(classes: data.classes), rng: &rng)
+                                                       outputs: loss.outputs(classes: data.classes), activation: point.activation, rng: &rng)
                 let trainer = try Trainer(model: model, loss: loss, configuration: configuration)
-                try trainer.fit(train)
+                let history = try trainer.fit(train)
+                if f == 0 { rates = history.epochs.map(\.learningRate) }
                 let predictions = try model.predictClasses(validation.features)
                 accuracies.append(try ClassificationMetrics(predictions: predictions, labels: validation.labels, classes: data.classes).accuracy)
             }
@@ -206,7 +224,7 @@ public struct HyperparameterSearch: Sendable {
             let variance = accuracies.count > 1
                 ? accuracies.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(accuracies.count - 1) : 0
             results.append(SearchResult(point: point, foldAccuracies: accuracies, mean: mean, std: variance.squareRoot(),
-                                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+                                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, learningRates: rates))
         }
         // A stable sort: equal means keep the order they were tried in.
         return results.enumerated().sorted { a, b in

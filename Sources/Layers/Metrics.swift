@@ -1,4 +1,10 @@
 /// Accuracy, confusion matrix and per-class precision, recall and F1 of a classifier.
+///
+/// Averages follow scikit-learn's `classification_report`: the macro average is the unweighted mean over
+/// the classes that occur in the labels or the predictions (`unique_labels(y_true, y_pred)`), so a class
+/// of the model that this data never mentions — an empty class 0 of labels numbered from 1 — neither
+/// counts as a perfect 1 nor drags the mean down with a 0. The weighted average weights each class by its
+/// support. A class never predicted has precision 0 (scikit-learn's `zero_division=0`).
 public struct ClassificationMetrics: Codable, Sendable {
     /// confusion[true][predicted] counts.
     public let confusion: [[Int]]
@@ -10,6 +16,7 @@ public struct ClassificationMetrics: Codable, Sendable {
         guard predictions.count == labels.count else {
             throw TrainingError.invalidTargets("\(predictions.count) predictions for \(labels.count) labels")
         }
+        guard classes >= 0 else { throw TrainingError.invalidConfiguration("a negative number of classes (\(classes))") }
         var m = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         for (row, (p, y)) in zip(predictions, labels).enumerated() {
             guard (0..<classes).contains(y) else { throw TrainingError.invalidLabel(row: row, label: "\(y)", expected: "a class in 0..<\(classes)") }
@@ -42,14 +49,43 @@ public struct ClassificationMetrics: Codable, Sendable {
         let p = precision(c), r = recall(c)
         return p + r == 0 ? 0 : 2 * p * r / (p + r)
     }
-    /// Unweighted mean of per-class F1.
-    public var macroF1: Double { classes == 0 ? 0 : (0..<classes).map(f1).reduce(0, +) / Double(classes) }
+    /// Examples predicted as class c (column sums).
+    public func predicted(_ c: Int) -> Int { (0..<classes).reduce(0) { $0 + confusion[$1][c] } }
+
+    /// The classes the averages run over: those with at least one example or one prediction.
+    public var presentClasses: [Int] { (0..<classes).filter { support($0) > 0 || predicted($0) > 0 } }
+
+    /// The classes with no example and no prediction: shown, but left out of the averages.
+    public var absentClasses: [Int] { (0..<classes).filter { support($0) == 0 && predicted($0) == 0 } }
+
+    private func macro(_ metric: (Int) -> Double) -> Double {
+        let present = presentClasses
+        return present.isEmpty ? 0 : present.map(metric).reduce(0, +) / Double(present.count)
+    }
+
+    private func weighted(_ metric: (Int) -> Double) -> Double {
+        total == 0 ? 0 : (0..<classes).reduce(0.0) { $0 + metric($1) * Double(support($1)) } / Double(total)
+    }
+
+    /// Unweighted mean of per-class precision over `presentClasses`.
+    public var macroPrecision: Double { macro(precision) }
+    /// Unweighted mean of per-class recall over `presentClasses`.
+    public var macroRecall: Double { macro(recall) }
+    /// Unweighted mean of per-class F1 over `presentClasses`.
+    public var macroF1: Double { macro(f1) }
+    /// Support-weighted mean of per-class precision.
+    public var weightedPrecision: Double { weighted(precision) }
+    /// Support-weighted mean of per-class recall (equal to the accuracy).
+    public var weightedRecall: Double { weighted(recall) }
+    /// Support-weighted mean of per-class F1.
+    public var weightedF1: Double { weighted(f1) }
 }
 
 /// RMSE and R² of a regression.
 public struct RegressionMetrics: Codable, Sendable {
     public let rmse: Double
-    /// 1 − SS_res/SS_tot (1 is perfect; 0 is no better than predicting the mean).
+    /// 1 − SS_res/SS_tot (1 is perfect; 0 is no better than predicting the mean; 0 when the targets are
+    /// constant and the predictions miss them, as scikit-learn's `r2_score` gives).
     public let r2: Double
 
     public init<Scalar: BLASScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>) throws {

@@ -29,26 +29,41 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 }
 
-/// A trained classifier (or regressor) as stored on disk: weights as safetensors tensors named by
-/// parameter ("0.weight", "0.bias", …), everything needed to rebuild and use the model in `__metadata__`.
+/// The architecture of a model as model files store it: the per-example input shape and the layers.
+public struct Architecture: Codable, Equatable, Sendable {
+    public var input: [Int]
+    public var layers: [LayerSpec]
+
+    public init(input: [Int], layers: [LayerSpec]) {
+        self.input = input
+        self.layers = layers
+    }
+}
+
+/// A trained classifier (or regressor) as stored on disk — format 2: a safetensors file whose tensors
+/// are the model's parameters and layer state in PyTorch's names and layouts (`0.weight` of a dense
+/// layer is out×in, as `torch.nn.Linear` holds it; `1.running_mean`, …), and whose `__metadata__` holds
+/// everything needed to rebuild and use the model.
 ///
-/// The metadata keys are `circuits.format` (the file-format version), `architecture` (the layer specs
-/// as JSON), `loss`, `classes` (label names as a JSON array), `training` (the `TrainingConfiguration`
-/// as JSON, when known), plus any `extra` strings — the CLI stores its preprocessing there. Because the
-/// weights are plain safetensors, PyTorch or numpy read them directly (`scripts/model_interop.py`).
+/// The metadata keys are `circuits.format` ("2"), `architecture` (input shape and the layers' registry
+/// kinds and configurations, as JSON), `loss`, `classes` (label names as a JSON array), `training` (the
+/// `TrainingConfiguration` as JSON, when known), plus any `extra` strings — the CLI stores its
+/// preprocessing there. Because the tensors follow PyTorch's `state_dict`, the same architecture built as
+/// a `torch.nn.Sequential` loads them with `load_state_dict(strict=True)` (`scripts/model_interop.py`).
+/// Files of format 1 (the first release: dense weights in×out, a closed list of layers) still load.
 ///
 /// ```swift
 /// try ModelFile(model: model, loss: .softmaxCrossEntropy, classNames: names).write(to: url)
-/// let loaded = try ModelFile.read(from: url)
+/// let loaded = try ModelFile<Float>.read(from: url)
 /// let classes = try loaded.model.predictClasses(x)
 /// ```
-public struct ModelFile {
+public struct ModelFile<Scalar: BLASScalar> {
     /// The format version written in `circuits.format`.
-    public static let formatVersion = "1"
+    public static var formatVersion: String { "2" }
     /// Metadata keys the file itself uses; `extra` may not use them.
-    public static let reservedKeys: Set<String> = ["circuits.format", "architecture", "loss", "classes", "training"]
+    public static var reservedKeys: Set<String> { ["circuits.format", "architecture", "loss", "classes", "training"] }
 
-    public var model: Sequential<Float>
+    public var model: Sequential<Scalar>
     public var loss: LossFunction
     /// Class index → label text (empty for regression).
     public var classNames: [String]
@@ -57,7 +72,7 @@ public struct ModelFile {
     /// Free-form strings stored alongside (preprocessing JSON, the data set's name, …).
     public var extra: [String: String]
 
-    public init(model: Sequential<Float>, loss: LossFunction, classNames: [String],
+    public init(model: Sequential<Scalar>, loss: LossFunction, classNames: [String],
                 configuration: TrainingConfiguration? = nil, extra: [String: String] = [:]) {
         self.model = model
         self.loss = loss
@@ -66,20 +81,41 @@ public struct ModelFile {
         self.extra = extra
     }
 
-    /// The safetensors container: one tensor per parameter, the rest in metadata.
+    /// The model's tensors as files hold them: each parameter (transposed where the layer says so) and
+    /// each layer-state tensor, named "<layer index>.<name>". `state` substitutes a snapshot's values
+    /// for the model's current ones (a checkpoint writes the snapshot it took).
+    static func tensors(of model: Sequential<Scalar>, state: TrainingState<Scalar>? = nil) throws -> [(name: String, tensor: AnyTensor)] {
+        var out: [(name: String, tensor: AnyTensor)] = []
+        var k = 0
+        for (i, layer) in model.layers.enumerated() {
+            for p in layer.parameters {
+                let value = state?.parameters[k] ?? p.variable.value
+                k += 1
+                out.append((name: "\(i).\(p.name)", tensor: AnyTensor(p.isTransposedInFiles ? try value.transposed() : value)))
+            }
+            for t in (state?.layers[i] ?? layer.state).tensors { out.append((name: "\(i).\(t.name)", tensor: AnyTensor(t.tensor))) }
+        }
+        return out
+    }
+
+    /// The safetensors container: one tensor per parameter and state tensor, the rest in metadata.
     /// - Throws: `ModelFileError.reservedMetadataKey` when `extra` uses a reserved key.
     public func container(fileName: String = "<memory>") throws -> SafeTensorsFile {
+        try container(fileName: fileName, state: nil)
+    }
+
+    /// The container with a snapshot's parameter and layer-state values (see `tensors(of:state:)`).
+    func container(fileName: String, state: TrainingState<Scalar>?) throws -> SafeTensorsFile {
         var metadata = extra
         for key in extra.keys where Self.reservedKeys.contains(key) {
             throw ModelFileError.reservedMetadataKey(file: fileName, key: key)
         }
         metadata["circuits.format"] = Self.formatVersion
-        metadata["architecture"] = try Self.json(model.specs)
+        metadata["architecture"] = try Self.json(Architecture(input: model.inputShape, layers: model.specs))
         metadata["loss"] = try Self.json(loss)
         metadata["classes"] = try Self.json(classNames)
         if let configuration { metadata["training"] = try Self.json(configuration) }
-        let tensors = model.parameters.map { (name: $0.name, tensor: AnyTensor($0.variable.value)) }
-        return SafeTensorsFile(tensors: tensors, metadata: metadata, fileName: fileName)
+        return SafeTensorsFile(tensors: try Self.tensors(of: model, state: state), metadata: metadata, fileName: fileName)
     }
 
     /// Writes the model atomically (a crash leaves the old file or the new one, never half of one).
@@ -88,7 +124,8 @@ public struct ModelFile {
     }
 
     /// Reads and validates a model file: the architecture is rebuilt from its specs and every tensor it
-    /// needs must be present with exactly the right shape and precision, and nothing else may be there.
+    /// needs must be present with exactly the right shape (and precision `Scalar`, or the other one,
+    /// converted), and nothing else may be there.
     /// - Throws: `SafeTensorsError` (unreadable file, missing tensor, wrong shape) or `ModelFileError`,
     ///   each naming the file.
     public static func read(from url: URL) throws -> ModelFile {
@@ -98,47 +135,98 @@ public struct ModelFile {
     /// Rebuilds a model from a container already in memory (see `read(from:)`).
     public static func decode(_ file: SafeTensorsFile) throws -> ModelFile {
         let name = file.fileName
-        func value<T: Decodable>(_ key: String, as type: T.Type) throws -> T {
-            guard let text = file.metadata[key] else { throw ModelFileError.missingMetadata(file: name, key: key) }
-            do {
-                return try JSONDecoder().decode(T.self, from: Data(text.utf8))
-            } catch {
-                throw ModelFileError.invalidMetadata(file: name, key: key, reason: "\(error)")
-            }
-        }
         guard let format = file.metadata["circuits.format"] else {
             throw ModelFileError.missingMetadata(file: name, key: "circuits.format")
         }
-        guard format == formatVersion else {
-            throw ModelFileError.invalidMetadata(file: name, key: "circuits.format", reason: "version \(format); this build reads version \(formatVersion)")
+        let architecture: Architecture
+        let legacy: Bool
+        switch format {
+        case formatVersion:
+            architecture = try metadata(file, "architecture", as: Architecture.self)
+            legacy = false
+        case "1":
+            architecture = try LegacyModelFile.architecture(try metadata(file, "architecture", as: [LegacyModelFile.Spec].self), file: name)
+            legacy = true
+        default:
+            throw ModelFileError.invalidMetadata(file: name, key: "circuits.format",
+                                                 reason: "version \(format); this build reads versions 1 and \(formatVersion)")
         }
-        let specs = try value("architecture", as: [LayerSpec].self)
-        let loss = try value("loss", as: LossFunction.self)
-        let classes = try value("classes", as: [String].self)
-        let configuration = file.metadata["training"] == nil ? nil : try value("training", as: TrainingConfiguration.self)
+        let loss = try metadata(file, "loss", as: LossFunction.self)
+        let classes = try metadata(file, "classes", as: [String].self)
+        var configuration: TrainingConfiguration? = nil
+        if file.metadata["training"] != nil {
+            configuration = legacy ? try metadata(file, "training", as: LegacyModelFile.Configuration.self).configuration
+                                   : try metadata(file, "training", as: TrainingConfiguration.self)
+        }
         // Initialization is overwritten below; the seed only has to be valid.
         var rng = SeededRNG(seed: 0)
-        let model: Sequential<Float>
+        let model: Sequential<Scalar>
         do {
-            model = try Sequential<Float>(specs: specs, initializer: .xavier, rng: &rng)
+            model = try Sequential<Scalar>(inputShape: architecture.input, specs: architecture.layers, initializer: .xavier, rng: &rng)
         } catch {
             throw ModelFileError.invalidMetadata(file: name, key: "architecture", reason: "\(error)")
         }
-        let parameters = model.parameters
-        let needed = Set(parameters.map(\.name))
-        for stored in file.names where !needed.contains(stored) {
-            throw ModelFileError.unexpectedTensor(file: name, tensor: stored)
-        }
-        for p in parameters {
-            p.variable.value = try file.require(p.name, shape: p.variable.value.shape)
-        }
+        try load(file, into: model, transposing: !legacy)
         var extra = file.metadata
         for key in reservedKeys { extra[key] = nil }
         return ModelFile(model: model, loss: loss, classNames: classes, configuration: configuration, extra: extra)
     }
 
+    /// Sets `model`'s parameters and layer-state tensors from `file`, which must hold exactly those
+    /// tensors (`transposing`: undo `isTransposedInFiles`).
+    static func load(_ file: SafeTensorsFile, into model: Sequential<Scalar>, transposing: Bool) throws {
+        var needed = Set<String>()
+        for (i, layer) in model.layers.enumerated() {
+            for p in layer.parameters {
+                let key = "\(i).\(p.name)", shape = p.variable.value.shape
+                needed.insert(key)
+                if transposing && p.isTransposedInFiles {
+                    p.variable.value = try tensor(file, key, shape: [shape[1], shape[0]]).transposed()
+                } else {
+                    p.variable.value = try tensor(file, key, shape: shape)
+                }
+            }
+            var state = layer.state
+            guard !state.tensors.isEmpty else { continue }
+            for k in state.tensors.indices {
+                let key = "\(i).\(state.tensors[k].name)"
+                needed.insert(key)
+                state.tensors[k].tensor = try tensor(file, key, shape: state.tensors[k].tensor.shape)
+            }
+            try layer.restore(state)
+        }
+        for stored in file.names where !needed.contains(stored) {
+            throw ModelFileError.unexpectedTensor(file: file.fileName, tensor: stored)
+        }
+    }
+
+    /// Tensor `name` of `shape` as `Scalar`, converting from the other precision if stored that way.
+    static func tensor(_ file: SafeTensorsFile, _ name: String, shape: [Int]) throws -> Tensor<Scalar> {
+        if let stored = file[name], stored.tensor(as: Scalar.self) == nil {
+            let converted: Tensor<Scalar>? = stored.tensor(as: Float.self)?.converted(to: Scalar.self)
+                ?? stored.tensor(as: Double.self)?.converted(to: Scalar.self)
+            if let converted {
+                guard converted.shape == shape else {
+                    throw SafeTensorsError.shapeMismatch(file: file.fileName, tensor: name, expected: shape, found: converted.shape)
+                }
+                return converted
+            }
+        }
+        return try file.require(name, shape: shape, as: Scalar.self)
+    }
+
+    /// Metadata entry `key` decoded as JSON.
+    static func metadata<T: Decodable>(_ file: SafeTensorsFile, _ key: String, as _: T.Type) throws -> T {
+        guard let text = file.metadata[key] else { throw ModelFileError.missingMetadata(file: file.fileName, key: key) }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw ModelFileError.invalidMetadata(file: file.fileName, key: key, reason: "\(error)")
+        }
+    }
+
     /// Compact JSON with sorted keys, so equal values give equal metadata strings.
-    static func json<T: Encodable>(_ value: T) throws -> String {
+    public static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)

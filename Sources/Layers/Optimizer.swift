@@ -11,6 +11,15 @@ public protocol Optimizer<Scalar>: AnyObject {
     var state: OptimizerState<Scalar> { get }
     /// Restores a saved state.
     func restore(_ state: OptimizerState<Scalar>) throws
+    /// Called before a backward whose gradients go straight to this optimizer (no clipping, no
+    /// synchronization between): an optimizer may point the parameters' gradient buffers at its own
+    /// state so the backward's kernels update that state in place (see `SGD`). Returns whether it did;
+    /// `step` then takes the primed buffers as they are.
+    func prepareGradients(_ parameters: [Parameter<Scalar>]) throws -> Bool
+}
+
+extension Optimizer {
+    public func prepareGradients(_ parameters: [Parameter<Scalar>]) throws -> Bool { false }
 }
 
 /// An optimizer's saved state: named buffers per parameter, and a step counter.
@@ -33,6 +42,11 @@ public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
 /// With velocity v and gradient g: momentum is v ← μv + g, p ← p − η·v; Nesterov is
 /// v ← μv + g, p ← p − η·(g + μv) (the look-ahead form used by PyTorch); plain SGD is p ← p − η·g, the
 /// guide's `a += step_size * a.grad` with the sign of a loss.
+///
+/// Momentum fuses with the backward when the trainer allows it (`prepareGradients`): each parameter's
+/// gradient buffer is its velocity, primed with μ, so a weight-gradient GEMM computes v ← μv + g as its
+/// own `beta` and the gradient is never stored apart and read back; `step` is then p ← p − η·v alone.
+/// The arithmetic is the same up to the order of rounding inside the GEMM.
 public final class SGD<Scalar: BLASScalar>: Optimizer {
     public var learningRate: Double
     public let momentum: Double
@@ -50,16 +64,34 @@ public final class SGD<Scalar: BLASScalar>: Optimizer {
         self.nesterov = nesterov
     }
 
+    public func prepareGradients(_ parameters: [Parameter<Scalar>]) throws -> Bool {
+        guard momentum > 0, !nesterov else { return false }
+        allocateVelocities(parameters)
+        for (k, p) in parameters.enumerated() { try p.variable.primeGradient(velocities[k], scale: Scalar(momentum)) }
+        return true
+    }
+
+    func allocateVelocities(_ parameters: [Parameter<Scalar>]) {
+        if velocities.count != parameters.count || zip(velocities, parameters).contains(where: { $0.shape != $1.variable.value.shape }) {
+            velocities = parameters.map { Tensor(zeros: $0.variable.value.shape) }
+        }
+    }
+
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func step(_ parameters: [Parameter<Scalar>]) throws {
-        if momentum > 0 && velocities.count != parameters.count {
-            velocities = parameters.map { Tensor(zeros: $0.variable.value.shape) }
-        }
+        if momentum > 0 { allocateVelocities(parameters) }
         steps += 1
         let lr = Scalar(learningRate), mu = Scalar(momentum)
         for (k, p) in parameters.enumerated() {
             guard let g = p.variable.grad else { continue }
+            if momentum > 0 && g.sharesStorage(with: velocities[k]) {
+                // Primed (`prepareGradients`): the backward left v ← μv + g in the velocity: p ← p − η·v,
+                // as one axpy, which OpenBLAS spreads over its (already running) threads.
+                let n = try blasInt(g.count, op: "SGD"), vp = g.unsafeReadPointer
+                p.variable.value.withUnsafeMutableBufferPointer { w in Scalar.axpy(n: n, alpha: -lr, x: vp, incx: 1, y: w.baseAddress!, incy: 1) }
+                continue
+            }
             let n = g.count, gp = g.unsafeReadPointer
             p.variable.value.withUnsafeMutableBufferPointer { w in
                 if momentum == 0 {

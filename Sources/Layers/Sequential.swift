@@ -1,14 +1,65 @@
-/// Layers applied one after another: the model.
+/// Layers applied one after another: the model, with every layer's input and output shape checked when
+/// it is built.
 ///
 /// ```swift
 /// var rng = SeededRNG(seed: 1)
-/// let model = try Sequential<Float>.mlp(inputs: 784, hidden: [256], outputs: 10, rng: &rng)
+/// let model = try Sequential<Float>(inputShape: [784], specs: [.dense(256), .relu, .dense(10)], rng: &rng)
 /// let scores = try model.predict(images)          // [n, 10], no tape
 /// ```
 public final class Sequential<Scalar: BLASScalar> {
     public let layers: [any Layer<Scalar>]
+    /// The per-example input shape (`[784]`, `[1, 28, 28]`).
+    public let inputShape: [Int]
+    /// The per-example output shape of each layer, in order.
+    public let shapes: [[Int]]
 
-    public init(_ layers: [any Layer<Scalar>]) { self.layers = layers }
+    /// Composes built layers, checking that each takes the previous one's output.
+    /// - Throws: `LayerError.incompatibleInput` naming the layer, its position and both shapes.
+    public init(_ layers: [any Layer<Scalar>], inputShape: [Int]) throws {
+        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
+            throw LayerError.incompatibleInput(layer: "model input", position: nil, input: inputShape, expected: "positive dimensions")
+        }
+        var shape = inputShape
+        var shapes: [[Int]] = []
+        for (i, layer) in layers.enumerated() {
+            do { shape = try layer.outputShape(for: shape) } catch let error as LayerError { throw error.at(i) }
+            shapes.append(shape)
+        }
+        self.layers = layers
+        self.inputShape = inputShape
+        self.shapes = shapes
+    }
+
+    /// Composes built layers whose first fixes the input shape (a dense layer's weights do).
+    /// - Throws: `LayerError` when the first layer does not fix an input shape or the shapes do not chain.
+    public convenience init(_ layers: [any Layer<Scalar>]) throws {
+        guard let shape = layers.first?.fixedInputShape else {
+            throw LayerError.incompatibleInput(layer: layers.first?.spec.description ?? "an empty model", position: 0, input: [],
+                                               expected: "a first layer that fixes the input shape; give inputShape")
+        }
+        try self.init(layers, inputShape: shape)
+    }
+
+    /// Builds a model from its architecture: each spec's layer is built for the previous layer's output
+    /// shape, drawing weights (and generator seeds) from `rng` in layer order.
+    /// - Throws: `LayerError` naming the first layer that cannot take its input, or a bad configuration.
+    public convenience init(inputShape: [Int], specs: [LayerSpec], initializer: Initializer = .he, rng: inout SeededRNG) throws {
+        var context = LayerBuildContext(rng: rng, initializer: initializer)
+        var layers: [any Layer<Scalar>] = []
+        var shape = inputShape
+        for (i, spec) in specs.enumerated() {
+            do {
+                _ = try spec.configuration.outputShape(for: shape)   // configuration errors before any weights are drawn
+                let layer: any Layer<Scalar> = try spec.configuration.makeLayer(inputShape: shape, context: &context)
+                shape = try layer.outputShape(for: shape)
+                layers.append(layer)
+            } catch let error as LayerError {
+                throw error.at(i)
+            }
+        }
+        rng = context.rng
+        try self.init(layers, inputShape: inputShape)
+    }
 
     /// A multilayer perceptron: Dense → activation (→ Dropout) for each hidden width, then a Dense
     /// output layer. With no hidden widths it is a linear model.
@@ -16,46 +67,46 @@ public final class Sequential<Scalar: BLASScalar> {
     ///   - inputs: number of input features.
     ///   - hidden: widths of the hidden layers, in order (empty: a linear model).
     ///   - outputs: number of output scores.
-    ///   - activation: the layer after each hidden dense layer.
+    ///   - activation: the function after each hidden dense layer.
     ///   - dropout: dropout probability after each hidden activation (0: no dropout layers).
     ///   - initializer: how every dense layer's weights start; `nil` picks He for a net with hidden
     ///     layers (ReLU) and Xavier for a linear model.
     ///   - rng: draws the initial weights (and seeds the dropout layers).
-    public static func mlp(inputs: Int, hidden: [Int], outputs: Int, activation: LayerSpec = .relu,
+    public static func mlp(inputs: Int, hidden: [Int], outputs: Int, activation: UnaryFunction = .relu,
                            dropout: Double = 0, initializer: Initializer? = nil, rng: inout SeededRNG) throws -> Sequential {
+        try Sequential(inputShape: [inputs], specs: mlpSpecs(hidden: hidden, outputs: outputs, activation: activation, dropout: dropout),
+                       initializer: initializer ?? defaultInitializer(hidden: hidden), rng: &rng)
+    }
+
+    /// The layers of `mlp`.
+    public static func mlpSpecs(hidden: [Int], outputs: Int, activation: UnaryFunction = .relu, dropout: Double = 0) -> [LayerSpec] {
         var specs: [LayerSpec] = []
-        var width = inputs
         for h in hidden {
-            specs.append(.dense(inputs: width, outputs: h))
-            specs.append(activation)
-            if dropout > 0 { specs.append(.dropout(probability: dropout)) }
-            width = h
+            specs.append(.dense(h))
+            specs.append(.activation(activation))
+            if dropout > 0 { specs.append(.dropout(dropout)) }
         }
-        specs.append(.dense(inputs: width, outputs: outputs))
-        return try Sequential(specs: specs, initializer: initializer ?? defaultInitializer(hidden: hidden), rng: &rng)
+        specs.append(.dense(outputs))
+        return specs
     }
 
     /// The initializer `mlp` uses unless told otherwise: He for ReLU hidden layers, Xavier for a linear model.
     public static func defaultInitializer(hidden: [Int]) -> Initializer { hidden.isEmpty ? .xavier : .he }
 
-    /// Rebuilds a model from its architecture (weights freshly initialized; load them afterwards).
-    public convenience init(specs: [LayerSpec], initializer: Initializer = .he, rng: inout SeededRNG) throws {
-        var layers: [any Layer<Scalar>] = []
-        for spec in specs {
-            switch spec {
-            case let .dense(i, o): layers.append(try Dense<Scalar>(inputs: i, outputs: o, initializer: initializer, rng: &rng))
-            case .relu: layers.append(ReLU<Scalar>())
-            case let .leakyRelu(s): layers.append(LeakyReLU<Scalar>(slope: Scalar(s)))
-            case .sigmoid: layers.append(Sigmoid<Scalar>())
-            case .tanh: layers.append(Tanh<Scalar>())
-            case let .dropout(p): layers.append(try Dropout<Scalar>(probability: Scalar(p), seed: rng.next()))
-            }
-        }
-        self.init(layers)
-    }
-
     /// The architecture, as saved in model files.
-    public var specs: [LayerSpec] { layers.map(\.spec) }
+    public var specs: [LayerSpec] { layers.map { $0.spec } }
+
+    /// The per-example output shape.
+    public var outputShape: [Int] { shapes.last ?? inputShape }
+    /// Scalars per example at the input.
+    public var inputCount: Int { inputShape.reduce(1, *) }
+    /// Scalars per example at the output (scores per example for a classifier).
+    public var outputCount: Int { outputShape.reduce(1, *) }
+
+    /// The layers with their input shapes: "Dense(784→256) → ReLU → Dense(256→10)".
+    public var summary: String {
+        zip(layers, [inputShape] + shapes).map { $0.spec.configuration.summary(input: $1) }.joined(separator: " → ")
+    }
 
     /// Every parameter, named "<layer index>.<name>" ("0.weight", "0.bias", "2.weight", …).
     public var parameters: [Parameter<Scalar>] {
@@ -67,60 +118,105 @@ public final class Sequential<Scalar: BLASScalar> {
     /// Number of scalars in all parameters.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.variable.value.count } }
 
-    /// Input width (of the first dense layer).
-    public var inputs: Int? { layers.lazy.compactMap { ($0 as? Dense<Scalar>)?.inputs }.first }
-    /// Output width (of the last dense layer).
-    public var outputs: Int? { layers.compactMap { ($0 as? Dense<Scalar>)?.outputs }.last }
+    /// Each layer's state (running statistics, generators), in layer order.
+    public var layerStates: [LayerState<Scalar>] { layers.map { $0.state } }
 
-    /// Switches dropout on (training) or off (evaluation).
+    /// Puts back states taken with `layerStates`.
+    /// - Throws: `LayerError.invalidState` naming the layer whose state does not fit.
+    public func restore(layerStates states: [LayerState<Scalar>]) throws {
+        guard states.count == layers.count else {
+            throw LayerError.invalidState(layer: "model", reason: "\(states.count) layer states for \(layers.count) layers")
+        }
+        for (layer, state) in zip(layers, states) { try layer.restore(state) }
+    }
+
+    /// Switches dropout (and batch statistics) on (training) or off (evaluation).
     public var isTraining: Bool {
         get { layers.first?.isTraining ?? false }
         set { for layer in layers { layer.isTraining = newValue } }
     }
 
-    /// Runs every layer, recording on the input's tape.
+    /// Checks that examples of `exampleShape` can be fed to the model: the same shape, or — for a model
+    /// whose input is a flat vector — any shape with as many scalars (an MLP on images).
+    /// - Throws: `LayerError.incompatibleInput` naming both shapes.
+    public func checkInput(_ exampleShape: [Int]) throws {
+        if exampleShape == inputShape { return }
+        if inputShape.count == 1 && exampleShape.reduce(1, *) == inputCount { return }
+        throw LayerError.incompatibleInput(layer: "model input", position: nil, input: exampleShape, expected: "\(inputShape)")
+    }
+
+    /// Runs every layer on a batch `[n] + inputShape` (or `[n, inputCount]` rows, reshaped without a copy),
+    /// recording on the input's tape.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func forward(_ x: Variable<Scalar>) throws -> Variable<Scalar> {
         var h = x
+        if Array(x.value.shape.dropFirst()) != inputShape {
+            guard x.value.rank >= 1, x.value.columns == inputCount else {
+                throw TensorError.shapeMismatch(op: "model input (examples of \(inputShape))", lhs: x.value.shape, rhs: [x.value.rows] + inputShape)
+            }
+            h = try x.reshaped([x.value.shape[0]] + inputShape)
+        }
         for layer in layers { h = try layer.forward(h) }
         return h
     }
 
-    /// Scores for `x` [n, inputs] in evaluation mode, without a tape, in chunks of `batchSize` rows.
+    /// Scores for `x` (n examples, as `[n] + inputShape` or `[n, inputCount]`) in evaluation mode, without
+    /// a tape, in chunks of `batchSize` examples.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predict(_ x: Tensor<Scalar>, batchSize: Int = 2048) throws -> Tensor<Scalar> {
+        try activations(x, throughLayer: layers.count, batchSize: batchSize)
+    }
+
+    /// The output of layers `0..<k` for `x` in evaluation mode (k = `layers.count` gives the scores), in
+    /// chunks of `batchSize` examples: what the network computes at layer k.
+    /// - Throws: `TensorError.shapeMismatch` when `x` does not hold examples of the model's input shape.
+    public func activations(_ x: Tensor<Scalar>, throughLayer k: Int, batchSize: Int = 2048) throws -> Tensor<Scalar> {
+        guard k >= 0, k <= layers.count else {
+            throw TensorError.invalidArgument(op: "activations", reason: "layer \(k) is not in 0...\(layers.count)")
+        }
+        guard x.rank >= 1, x.columns == inputCount || x.shape[0] == 0 else {
+            throw TensorError.shapeMismatch(op: "predict (model expects examples of \(inputShape))", lhs: x.shape, rhs: [x.rows] + inputShape)
+        }
         let wasTraining = isTraining
         isTraining = false
         defer { isTraining = wasTraining }
-        if let inputs, x.columns != inputs || x.rank != 2 {
-            throw TensorError.shapeMismatch(op: "predict (model expects \(inputs) features)", lhs: x.shape, rhs: [x.rows, inputs])
+        func run(_ chunk: Tensor<Scalar>) throws -> Tensor<Scalar> {
+            var h = try Variable(chunk.reshaped([chunk.shape[0]] + inputShape), requiresGrad: false)
+            for layer in layers.prefix(k) { h = try layer.forward(h) }
+            return h.value
         }
-        let n = x.rows
-        guard n > batchSize else { return try forward(Variable(x, requiresGrad: false)).value }
+        let n = x.shape[0]
+        guard n > batchSize else { return try run(x) }
         var pieces: [Tensor<Scalar>] = []
         for start in stride(from: 0, to: n, by: batchSize) {
-            let chunk = try x.rows(start..<min(start + batchSize, n))
-            pieces.append(try forward(Variable(chunk, requiresGrad: false)).value)
+            let piece = try run(try x.rows(start..<min(start + batchSize, n)))
+            pieces.append(try piece.reshaped([piece.shape[0], piece.count / Swift.max(piece.shape[0], 1)]))   // rows, for concatenate
         }
-        return try Tensor.concatenate(pieces, axis: 0)
+        let joined = try Tensor.concatenate(pieces, axis: 0)
+        return try joined.reshaped([n] + (k == 0 ? inputShape : shapes[k - 1]))
     }
 
     /// Predicted classes: argmax of the scores, or score > 0 for a one-output (binary) model.
     public func predictClasses(_ x: Tensor<Scalar>) throws -> [Int] {
         let s = try predict(x)
         if s.columns == 1 { return s.scalars.map { $0 > 0 ? 1 : 0 } }
-        return try s.argmax(axis: 1)
+        return try s.reshaped([s.rows, s.columns]).argmax(axis: 1)
     }
 
-    /// Copies parameter values from `other` (same architecture).
+    /// Copies parameter values and layer states from `other` (same architecture).
     public func copyParameters(from other: Sequential) throws {
-        for (a, b) in zip(parameters, other.parameters) {
+        let mine = parameters, theirs = other.parameters
+        guard mine.count == theirs.count else {
+            throw LayerError.invalidState(layer: "model", reason: "\(theirs.count) parameters to copy into \(mine.count)")
+        }
+        for (a, b) in zip(mine, theirs) {
             guard a.variable.value.shape == b.variable.value.shape else {
                 throw TensorError.shapeMismatch(op: "copyParameters \(a.name)", lhs: a.variable.value.shape, rhs: b.variable.value.shape)
             }
             a.variable.value = b.variable.value
         }
+        try restore(layerStates: other.layerStates)
     }
 }

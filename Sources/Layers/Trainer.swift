@@ -18,7 +18,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var earlyStoppingPatience: Int? = nil
     /// Per-class loss weights for unbalanced data (nil: all 1).
     public var classWeights: [Double]? = nil
-    /// Iterations for `.lbfgs` (full batch; `epochs` is ignored).
+    /// The iteration budget of `.lbfgs` (full batch; `epochs` is not used by it: the CLI passes
+    /// `--max-iter`, or `--epochs` when only that is given).
     public var lbfgsIterations = 200
 
     public init() {}
@@ -31,7 +32,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard regularization.l1 >= 0, regularization.l2 >= 0 else { throw TrainingError.invalidConfiguration("regularization must be ≥ 0") }
         if let c = clipNorm, !(c > 0) { throw TrainingError.invalidConfiguration("clip norm \(c) must be > 0") }
         if let w = classWeights, w.contains(where: { !($0 >= 0) || !$0.isFinite }) { throw TrainingError.invalidConfiguration("class weights must be finite and ≥ 0") }
+        guard lbfgsIterations > 0 else { throw TrainingError.invalidConfiguration("L-BFGS iterations \(lbfgsIterations) must be > 0") }
+        try schedule.validate()
     }
+
+    /// The learning rate of zero-based `epoch`: the base rate times the schedule's factor for this run's
+    /// length.
+    public func learningRate(epoch: Int) -> Double { schedule.rate(base: learningRate, epoch: epoch, totalEpochs: epochs) }
 }
 
 /// Loss and accuracy of one epoch.
@@ -65,10 +72,14 @@ public struct TrainingHistory: Codable, Sendable {
     /// True when the callback asked to stop.
     public var interrupted = false
     public var seconds = 0.0
+    /// How an L-BFGS run ended (nil for the first-order optimizers).
+    public var lbfgs: LBFGSOutcome? = nil
 }
 
+
 /// Trains a `Sequential` model: epochs of shuffled mini-batches, forward on a tape, loss, backward,
-/// regularization, optional all-reduce hook, optional clipping, optimizer step.
+/// regularization, optional gradient synchronization (`GradientSynchronizer`), optional clipping,
+/// optimizer step.
 ///
 /// The step reuses its buffers: the batch is gathered into a preallocated tensor, the tape's arena
 /// hands back last step's outputs, parameters' gradients and optimizer state are updated in place.
@@ -77,28 +88,18 @@ public final class Trainer<Scalar: BLASScalar> {
     public let loss: LossFunction
     public private(set) var configuration: TrainingConfiguration
     public private(set) var optimizer: (any Optimizer<Scalar>)?
-    /// The shuffling generator; its state is part of a checkpoint.
+    /// The shuffling generator; its state is part of `state`.
     public var rng: SeededRNG
     /// Epochs completed (a resumed run continues from here).
     public var completedEpochs = 0
-    /// Called between backward and the optimizer step with the parameters — where a data-parallel run
-    /// all-reduces gradients.
+    /// The report of every epoch completed so far, including those before a resume.
+    public var history: [EpochReport] = []
+    /// Keeps this process's model identical to the other processes' of a data-parallel run (nil: one
+    /// process trains alone). See `GradientSynchronizer`.
+    public var synchronizer: (any GradientSynchronizer<Scalar>)? = nil
+    /// Called between backward and the synchronization with the parameters: a place to inspect or time
+    /// the gradients (the benchmark's phase split uses it).
     public var gradientHook: (([Parameter<Scalar>]) throws -> Void)? = nil
-    /// This process's part of each global batch in a data-parallel run (nil: the whole batch).
-    ///
-    /// Every rank draws the same permutation from the same seed, so they agree on each global batch; `fit`
-    /// cuts it into `count` contiguous parts, as even as they come, and trains on part `rank`.
-    public var shard: (rank: Int, count: Int)? = nil
-    /// Called after `gradientHook` with the parameters and this process's share of the global batch:
-    /// where a data-parallel run all-reduces. The share is the part's weight over the global batch's —
-    /// its example count over the batch size, or with class weights its summed weights over the batch's,
-    /// which every rank can compute since all hold the labels. Each rank scales its (weighted) mean
-    /// gradient by its share and the ranks sum, which gives exactly the single-process gradient of the
-    /// global batch; the regularization gradient each rank added comes out once, since the shares sum to 1.
-    public var allReduceHook: ((_ parameters: [Parameter<Scalar>], _ share: Double) throws -> Void)? = nil
-    /// Turns this process's epoch totals (loss × examples, correct predictions, examples) into the job's;
-    /// a data-parallel run sums them over ranks.
-    public var epochTotalsHook: ((_ lossSum: Double, _ correct: Int, _ seen: Int) throws -> (lossSum: Double, correct: Int, seen: Int))? = nil
 
     let tape = Tape<Scalar>()
     var lastFiniteLoss: Double? = nil
@@ -145,7 +146,7 @@ public final class Trainer<Scalar: BLASScalar> {
     /// `scores` with the tape's output. Throws `TrainingError.nonFinite` before updating anything if
     /// the loss or a gradient is NaN/∞.
     ///
-    /// In a data-parallel run (see `allReduceHook`), `x` is this process's part of a global batch of
+    /// In a data-parallel run (see `synchronizer`), `x` is this process's part of a global batch of
     /// `globalCount` examples whose class weights sum to `globalWeight` (nil without class weights).
     @discardableResult
     @_specialize(where Scalar == Float)
@@ -157,8 +158,11 @@ public final class Trainer<Scalar: BLASScalar> {
         let parameters = model.parameters
         tape.reset()
         for p in parameters { p.variable.zeroGrad() }
-        if x.rows == 0 && allReduceHook != nil {
-            return try emptyStep(parameters, optimizer, epoch: epoch, step: step)
+        // Gradients that go straight to the optimizer (nothing clips or exchanges them in between) may
+        // land in its state directly: momentum's velocity is updated by the backward's own GEMMs.
+        let fused = synchronizer == nil && configuration.clipNorm == nil && x.rows > 0 ? try optimizer.prepareGradients(parameters) : false
+        if x.rows == 0, let synchronizer {
+            return try emptyStep(parameters, optimizer, synchronizer, epoch: epoch, step: step)
         }
         let out = try model.forward(tape.constant(x))
         scores?(out.value)
@@ -170,9 +174,10 @@ public final class Trainer<Scalar: BLASScalar> {
             throw TrainingError.nonFinite(what: "loss", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
         }
         try tape.backward(l)
+        if fused { for p in parameters { p.variable.settlePrimedGradient() } }
         configuration.regularization.addGradients(parameters)
         try gradientHook?(parameters)
-        if let allReduceHook {
+        if let synchronizer {
             // This part's share of the global batch: by weight when the loss is class-weighted (its
             // normalization is this part's weight total), else by count.
             let share: Double
@@ -181,7 +186,7 @@ public final class Trainer<Scalar: BLASScalar> {
             } else {
                 share = Double(x.rows) / Double(globalCount ?? x.rows)
             }
-            try allReduceHook(parameters, share)
+            try synchronizer.synchronize(parameters, share: share)
         }
         for p in parameters where !(p.variable.grad?.isFinite ?? true) {
             throw TrainingError.nonFinite(what: "gradient of \(p.name)", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
@@ -195,15 +200,16 @@ public final class Trainer<Scalar: BLASScalar> {
         return value
     }
 
-    /// A data-parallel step on a rank whose part of the global batch is empty (a last batch smaller than
-    /// the number of ranks): it contributes a zero gradient but still joins the all-reduce and takes the
-    /// same optimizer step, so its parameters stay equal to the other ranks'.
-    func emptyStep(_ parameters: [Parameter<Scalar>], _ optimizer: any Optimizer<Scalar>, epoch: Int, step: Int) throws -> Double {
+    /// A data-parallel step of a process whose part of the global batch is empty (a last batch smaller
+    /// than the number of parts): it contributes a zero gradient but still synchronizes and takes the same
+    /// optimizer step, so its parameters stay equal to the other processes'.
+    func emptyStep(_ parameters: [Parameter<Scalar>], _ optimizer: any Optimizer<Scalar>, _ synchronizer: any GradientSynchronizer<Scalar>,
+                   epoch: Int, step: Int) throws -> Double {
         for p in parameters {
             let n = p.variable.value.count
             p.variable.accumulateGrad { g, _ in g.update(repeating: 0, count: n) }
         }
-        try allReduceHook?(parameters, 0)
+        try synchronizer.synchronize(parameters, share: 0)
         for p in parameters where !(p.variable.grad?.isFinite ?? true) {
             throw TrainingError.nonFinite(what: "gradient of \(p.name)", epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
         }
@@ -249,15 +255,21 @@ public final class Trainer<Scalar: BLASScalar> {
     public func fit(_ train: TrainingData<Scalar>, validation: TrainingData<Scalar>? = nil,
                     callback: ((TrainingEvent) -> TrainingControl)? = nil) throws -> TrainingHistory {
         guard train.count > 0 else { throw TrainingError.invalidTargets("no training examples") }
-        if let inputs = model.inputs, inputs != train.features.columns {
-            throw TensorError.shapeMismatch(op: "fit (model inputs vs data features)", lhs: [inputs], rhs: [train.features.columns])
-        }
-        if case .classes = train.targets, let outputs = model.outputs, outputs != loss.outputs(classes: train.classes) {
+        try model.checkInput(train.exampleShape)
+        if let validation { try model.checkInput(validation.exampleShape) }
+        let outputs = model.outputCount
+        if case .classes = train.targets, outputs != loss.outputs(classes: train.classes) {
             throw TrainingError.invalidConfiguration("the model has \(outputs) outputs but \(loss) on \(train.classes) classes needs \(loss.outputs(classes: train.classes))")
+        }
+        if let weights = configuration.classWeights, case .classes = train.targets, weights.count != train.classes {
+            throw TrainingError.invalidConfiguration("\(weights.count) class weights for \(train.classes) classes")
         }
         var history = TrainingHistory()
         let start = DispatchTime.now().uptimeNanoseconds
         if configuration.optimizer == .lbfgs {
+            guard synchronizer == nil else {
+                throw TrainingError.invalidConfiguration("L-BFGS trains on the full batch in one process; use sgd, momentum, nesterov or adam")
+            }
             try fitLBFGS(train, validation: validation, history: &history, callback: callback)
             history.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             return history
@@ -271,7 +283,7 @@ public final class Trainer<Scalar: BLASScalar> {
         defer { model.isTraining = false }
         epochs: while completedEpochs < configuration.epochs {
             let epoch = completedEpochs
-            let lr = configuration.schedule.rate(base: configuration.learningRate, epoch: epoch)
+            let lr = configuration.learningRate(epoch: epoch)
             optimizer?.learningRate = lr
             let order = rng.permutation(n)
             let epochStart = DispatchTime.now().uptimeNanoseconds
@@ -279,10 +291,10 @@ public final class Trainer<Scalar: BLASScalar> {
             var stopRequested = false
             for b in 0..<batches {
                 let global = order[(b * bs)..<min((b + 1) * bs, n)]
-                let slice = shard.map { Self.part(of: global, rank: $0.rank, count: $0.count) } ?? global
+                let slice = synchronizer.map { Self.part(of: global, rank: $0.part.index, count: $0.part.count) } ?? global
                 let (xb, tb) = try batch(train, slice)
                 let batchLoss = try step(xb, tb, epoch: epoch, step: b, globalCount: global.count,
-                                         globalWeight: shard == nil ? nil : classWeightTotal(train, global)) { scores in
+                                         globalWeight: synchronizer == nil ? nil : classWeightTotal(train, global)) { scores in
                     if case let .classes(y) = tb { correct += Self.countCorrect(scores, y) }
                 }
                 lossSum += batchLoss * Double(slice.count)
@@ -296,7 +308,7 @@ public final class Trainer<Scalar: BLASScalar> {
                     }
                 }
             }
-            if let epochTotalsHook { (lossSum, correct, seen) = try epochTotalsHook(lossSum, correct, seen) }
+            if let synchronizer { (lossSum, correct, seen) = try synchronizer.combine(lossSum: lossSum, correct: correct, seen: seen) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
             var report = EpochReport(epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)),
                                      trainAccuracy: train.classes > 0 ? Double(correct) / Double(max(seen, 1)) : nil,
@@ -314,6 +326,7 @@ public final class Trainer<Scalar: BLASScalar> {
             }
             completedEpochs += 1
             history.epochs.append(report)
+            self.history.append(report)
             if callback?(.epoch(report)) == .stop { history.interrupted = true; break }
             if let patience = configuration.earlyStoppingPatience, let vl = report.validationLoss {
                 if best == nil || vl < best!.loss {
@@ -360,8 +373,12 @@ public final class Trainer<Scalar: BLASScalar> {
         if train.classes > 0 { report.trainAccuracy = try evaluate(train).accuracy }
         if let validation { (report.validationLoss, report.validationAccuracy) = try evaluate(validation) }
         history.epochs.append(report)
+        self.history.append(report)
         history.bestEpoch = 1
-        completedEpochs = configuration.epochs
+        history.lbfgs = LBFGSOutcome(iterations: lbfgs.iterations, maxIterations: lbfgs.maxIterations, evaluations: lbfgs.evaluations,
+                                     stopReason: lbfgs.stopReason)
+        // One full-batch optimization, not `epochs` passes: the iterations are in `history.lbfgs`.
+        completedEpochs = 1
         _ = callback?(.epoch(report))
     }
 

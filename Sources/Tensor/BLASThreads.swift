@@ -8,7 +8,7 @@ public enum BLAS {
     /// Number of threads OpenBLAS uses for level-3 calls. Setting it calls `openblas_set_num_threads`.
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+        set { openblas_set_num_threads(Int32(clamping: max(1, newValue))) }
     }
 
     /// OpenBLAS's build configuration string (version, options, target core).

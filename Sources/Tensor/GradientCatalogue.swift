@@ -53,7 +53,7 @@ public struct GradientCheckCase: Sendable {
 /// layers and losses (`GradientCatalogue.all` there).
 public enum GradientCatalogue {
     public static var tensorOps: [GradientCheckCase] {
-        unary + arithmetic + products + reductions + recurrent
+        unary + arithmetic + products + reductions + losses + convolution + recurrent
     }
 
     /// Every `UnaryFunction` of `UnaryFunction.catalogue`, on a 3×4 input.
@@ -104,6 +104,25 @@ public enum GradientCatalogue {
             GradientCheckCase("logsumexp (axis 1)", inputs: [[3, 4]]) { _, v in try v[0].logSumExp(axis: 1) },
             GradientCheckCase("logsumexp (axis 0)", inputs: [[3, 4]]) { _, v in try v[0].logSumExp(axis: 0) },
             GradientCheckCase("gather rows", inputs: [[5, 3]]) { _, v in try v[0].gatherRows([4, 0, 4, 2]) },
+            GradientCheckCase("reshape", inputs: [[2, 3, 4]]) { _, v in try v[0].reshaped([2, 12]) },
+        ]
+    }
+
+    static var losses: [GradientCheckCase] {
+        let labels = [0, 2, 1, 2], weights = [0.5, 2, 1, 1.5]
+        let signs = try! Tensor<Double>([1, -1, 1, -1], shape: [4, 1])
+        let targets = try! Tensor<Double>([0.3, -1.2, 2.0, 0.1], shape: [4, 1])
+        return [
+            GradientCheckCase("softmax cross-entropy", inputs: [[4, 3]]) { _, v in try v[0].softmaxCrossEntropy(labels: labels) },
+            GradientCheckCase("softmax cross-entropy (weighted)", inputs: [[4, 3]]) { _, v in
+                try v[0].softmaxCrossEntropy(labels: labels, weights: weights)
+            },
+            GradientCheckCase("multiclass hinge", inputs: [[4, 3]]) { _, v in try v[0].multiclassHinge(labels: labels) },
+            GradientCheckCase("binary hinge", inputs: [[4, 1]]) { _, v in try v[0].hinge(targets: signs) },
+            GradientCheckCase("squared hinge", inputs: [[4, 1]]) { _, v in try v[0].squaredHinge(targets: signs, weights: weights) },
+            GradientCheckCase("logistic", inputs: [[4, 1]]) { _, v in try v[0].logistic(targets: signs) },
+            GradientCheckCase("mean squared error", inputs: [[4, 1]]) { _, v in try v[0].meanSquaredError(targets: targets, weights: weights) },
+            GradientCheckCase("huber", inputs: [[4, 1]]) { _, v in try v[0].huber(targets: targets, delta: 1) },
         ]
     }
 }

@@ -61,9 +61,9 @@ extension Variable {
                 }
             }
             if w.requiresGrad {
-                try w.accumulateGrad { g, add in
+                try w.accumulateGradGEMM { g, beta in
                     try Tensor.gemmKernel(x.value, dy, transposeLeft: true, transposeRight: false,
-                                          m: k, n: out, k: n, alpha: 1, beta: add ? 1 : 0, c: g)
+                                          m: k, n: out, k: n, alpha: 1, beta: beta, c: g)
                 }
             }
             if b.requiresGrad {

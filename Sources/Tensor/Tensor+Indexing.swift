@@ -111,3 +111,20 @@ extension Variable {
         }
     }
 }
+
+extension Variable {
+    /// The same scalars in another shape (a view: no copy); the gradient flows back unchanged, in the
+    /// input's shape.
+    /// - Throws: `TensorError.countMismatch` when the element counts differ.
+    public func reshaped(_ shape: [Int]) throws -> Variable {
+        let x = self
+        let y = try x.value.reshaped(shape)
+        let n = y.count
+        return Variable.record(y, inputs: [x]) { dy in
+            let d = dy.unsafeReadPointer
+            x.accumulateGrad { g, add in
+                if add { for i in 0..<n { g[i] += d[i] } } else { g.update(from: d, count: n) }
+            }
+        }
+    }
+}

@@ -244,9 +244,10 @@ public struct Tensor<Scalar: BLASScalar>: @unchecked Sendable {
         }
     }
 
-    /// Converts to the other precision.
+    /// Converts to the other precision (to the same precision: `self`, sharing storage, no copy).
     public func converted<Other: BLASScalar>(to: Other.Type) -> Tensor<Other> {
-        withUnsafeBufferPointer { src in Tensor<Other>(shape: shape) { Other(src[$0]) } }
+        if let same = self as? Tensor<Other> { return same }
+        return withUnsafeBufferPointer { src in Tensor<Other>(shape: shape) { Other(src[$0]) } }
     }
 }
 

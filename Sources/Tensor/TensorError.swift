@@ -41,7 +41,7 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Checks that `n` fits OpenBLAS's 32-bit `blasint` and converts it.
 @inlinable
-func blasInt(_ n: Int, op: String) throws -> Int32 {
+package func blasInt(_ n: Int, op: String) throws -> Int32 {
     guard n >= 0, n <= Int(Int32.max) else { throw TensorError.dimensionTooLarge(op: op, dimension: n) }
     return Int32(n)
 }

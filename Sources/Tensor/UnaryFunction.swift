@@ -90,6 +90,21 @@ public enum UnaryFunction: Hashable, Codable, Sendable, CustomStringConvertible 
         }
     }
 
+    /// The function's name as a PyTorch module ("ReLU", "GELU(tanh)"), as model summaries show it.
+    public var moduleName: String {
+        switch self {
+        case .relu: return "ReLU"
+        case let .leakyRelu(slope): return "LeakyReLU(\(slope))"
+        case .sigmoid: return "Sigmoid"
+        case .tanh: return "Tanh"
+        case .softplus: return "Softplus"
+        case let .elu(alpha): return "ELU(\(alpha))"
+        case .gelu: return "GELU(tanh)"
+        case .silu: return "SiLU"
+        default: return "Activation(\(description))"
+        }
+    }
+
     // MARK: Forward
 
     /// y = f(x) over `n` scalars. `x` and `y` may be the same buffer.

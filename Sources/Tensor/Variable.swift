@@ -13,6 +13,12 @@ public final class Variable<Scalar: BLASScalar> {
 
     @usableFromInline var gradBuffer: Tensor<Scalar>?
     @usableFromInline var gradIsValid = false
+    /// Set by `primeGradient`: the buffer holds a base the first contribution of the next backward
+    /// scales by this before adding to it.
+    @usableFromInline var primedScale: Scalar? = nil
+    /// Whether the gradient buffer is shared on purpose (an optimizer's state, given by
+    /// `primeGradient`): written in place, never copied on write.
+    @usableFromInline var gradBufferIsShared = false
     /// Whether the gradient buffer belongs to this variable for good (parameters) or to the tape's arena.
     @usableFromInline let ownsGradBuffer: Bool
 
@@ -36,12 +42,39 @@ public final class Variable<Scalar: BLASScalar> {
     public var grad: Tensor<Scalar>? { gradIsValid ? gradBuffer : nil }
 
     /// Forgets the gradient (keeps the buffer, so the next backward writes into it without allocating).
-    @inlinable public func zeroGrad() { gradIsValid = false }
+    @inlinable public func zeroGrad() {
+        gradIsValid = false
+        primedScale = nil
+    }
+
+    /// Makes `buffer` (shared, written in place) the gradient buffer of the next backward, holding a
+    /// base that is scaled by `scale` before the first contribution adds to it: after the backward it
+    /// holds `scale·base + gradient`. An optimizer with momentum primes each parameter with its velocity
+    /// and the momentum, so the weight-gradient GEMM computes v ← μ·v + g in place (as its `beta`) and the
+    /// gradient is never written and read back. `settlePrimedGradient()` applies the scale to a buffer no
+    /// contribution reached.
+    public func primeGradient(_ buffer: Tensor<Scalar>, scale: Scalar) throws {
+        guard buffer.shape == value.shape else { throw TensorError.shapeMismatch(op: "primeGradient", lhs: value.shape, rhs: buffer.shape) }
+        gradBuffer = buffer
+        gradBufferIsShared = true
+        gradIsValid = false
+        primedScale = scale
+    }
+
+    /// After a backward: a primed buffer that no contribution reached still becomes `scale·base`.
+    public func settlePrimedGradient() {
+        guard let s = primedScale, let buffer = gradBuffer else { return }
+        primedScale = nil
+        let p = buffer.unsafeWritePointer, n = buffer.count
+        for i in 0..<n { p[i] *= s }
+        gradIsValid = true
+    }
 
     /// Sets the gradient, for optimizers and tests that supply one.
     public func setGrad(_ g: Tensor<Scalar>) throws {
         guard g.shape == value.shape else { throw TensorError.shapeMismatch(op: "setGrad", lhs: value.shape, rhs: g.shape) }
         gradBuffer = g
+        gradBufferIsShared = false
         gradIsValid = true
     }
 
@@ -50,15 +83,36 @@ public final class Variable<Scalar: BLASScalar> {
     @inlinable
     public func accumulateGrad(_ body: (UnsafeMutablePointer<Scalar>, _ add: Bool) throws -> Void) rethrows {
         guard requiresGrad else { return }
+        if primedScale != nil {
+            settlePrimedGradient()   // the base scaled, then the contribution added
+            try body(gradBuffer!.unsafeWritePointer, true)
+            return
+        }
         if gradBuffer == nil || gradBuffer!.shape != value.shape {
             gradBuffer = (!ownsGradBuffer ? tape?.allocate(value.shape) : nil) ?? Tensor.uninitialized(value.shape)
+            gradBufferIsShared = false
             gradIsValid = false
-        } else if ownsGradBuffer {
+        } else if ownsGradBuffer && !gradBufferIsShared {
             // The optimizer or the user may hold a copy of the last gradient: copy-on-write before writing.
             gradBuffer!.makeUnique()
         }
         try body(gradBuffer!.unsafeWritePointer, gradIsValid)
         gradIsValid = true
+    }
+
+    /// `accumulateGrad` for kernels that end in a GEMM, C ← A·B + β·C: `body` receives the buffer and the
+    /// β to use — 0 for a fresh gradient, 1 to add to one, or a primed buffer's scale, so the scaling
+    /// rides on the GEMM instead of a pass of its own.
+    @inlinable
+    public func accumulateGradGEMM(_ body: (UnsafeMutablePointer<Scalar>, _ beta: Scalar) throws -> Void) rethrows {
+        guard requiresGrad else { return }
+        if let s = primedScale {
+            primedScale = nil
+            try body(gradBuffer!.unsafeWritePointer, s)
+            gradIsValid = true
+            return
+        }
+        try accumulateGrad { g, add in try body(g, add ? 1 : 0) }
     }
 
     /// Adds `g` to the gradient (allocating it on first use).

@@ -20,8 +20,8 @@ struct ModelFileTests {
         config.epochs = 3
         try ModelFile(model: model, loss: .multiclassHinge, classNames: ["a", "b", "c", "d"], configuration: config,
                       extra: ["preprocessing": "{}", "note": "hi"]).write(to: url)
-        let loaded = try ModelFile.read(from: url)
-        #expect(loaded.model.specs == model.specs)
+        let loaded = try ModelFile<Float>.read(from: url)
+        #expect(loaded.model.specs == model.specs && loaded.model.inputShape == [3])
         #expect(loaded.loss == .multiclassHinge)
         #expect(loaded.classNames == ["a", "b", "c", "d"])
         #expect(loaded.configuration == config)
@@ -39,24 +39,25 @@ struct ModelFileTests {
         let file = try ModelFile(model: model, loss: .softmaxCrossEntropy, classNames: ["a", "b", "c", "d"]).container(fileName: "m.safetensors")
         var missing = file
         missing.tensors.removeAll { $0.name == "2.bias" }
-        #expect(throws: SafeTensorsError.missingTensor(file: "m.safetensors", tensor: "2.bias")) { try ModelFile.decode(missing) }
+        #expect(throws: SafeTensorsError.missingTensor(file: "m.safetensors", tensor: "2.bias")) { try ModelFile<Float>.decode(missing) }
         var reshaped = file
-        reshaped.tensors[0] = (name: "0.weight", tensor: AnyTensor(Tensor<Float>(zeros: [5, 3])))
-        #expect(throws: SafeTensorsError.shapeMismatch(file: "m.safetensors", tensor: "0.weight", expected: [3, 5], found: [5, 3])) {
-            try ModelFile.decode(reshaped)
+        // Files hold a dense weight out×in, as torch.nn.Linear does: the in×out layout of memory is refused.
+        reshaped.tensors[0] = (name: "0.weight", tensor: AnyTensor(Tensor<Float>(zeros: [3, 5])))
+        #expect(throws: SafeTensorsError.shapeMismatch(file: "m.safetensors", tensor: "0.weight", expected: [5, 3], found: [3, 5])) {
+            try ModelFile<Float>.decode(reshaped)
         }
         var extraTensor = file
         extraTensor.tensors.append((name: "9.weight", tensor: AnyTensor(Tensor<Float>(zeros: [1]))))
-        #expect(throws: ModelFileError.unexpectedTensor(file: "m.safetensors", tensor: "9.weight")) { try ModelFile.decode(extraTensor) }
+        #expect(throws: ModelFileError.unexpectedTensor(file: "m.safetensors", tensor: "9.weight")) { try ModelFile<Float>.decode(extraTensor) }
         var noArchitecture = file
         noArchitecture.metadata["architecture"] = nil
-        #expect(throws: ModelFileError.missingMetadata(file: "m.safetensors", key: "architecture")) { try ModelFile.decode(noArchitecture) }
+        #expect(throws: ModelFileError.missingMetadata(file: "m.safetensors", key: "architecture")) { try ModelFile<Float>.decode(noArchitecture) }
         var badArchitecture = file
         badArchitecture.metadata["architecture"] = "[{\"conv\":{}}]"
-        #expect(throws: ModelFileError.self) { try ModelFile.decode(badArchitecture) }
+        #expect(throws: ModelFileError.self) { try ModelFile<Float>.decode(badArchitecture) }
         var notOurs = file
         notOurs.metadata = [:]
-        #expect(throws: ModelFileError.missingMetadata(file: "m.safetensors", key: "circuits.format")) { try ModelFile.decode(notOurs) }
+        #expect(throws: ModelFileError.missingMetadata(file: "m.safetensors", key: "circuits.format")) { try ModelFile<Float>.decode(notOurs) }
         #expect(throws: ModelFileError.reservedMetadataKey(file: "<memory>", key: "loss")) {
             try ModelFile(model: model, loss: .softmaxCrossEntropy, classNames: [], extra: ["loss": "x"]).container()
         }
@@ -73,18 +74,32 @@ struct ModelFileTests {
         #expect(r.errors.contains("broken.safetensors"))
     }
 
-    @Test("Python (safetensors + numpy) recomputes the saved model's scores to 1e-5")
-    func pythonInterop() throws {
-        let python = packageRoot.appendingPathComponent(".build/peers-venv/bin/python")
-        guard FileManager.default.isExecutableFile(atPath: python.path),
-              (try? runProcess(python, ["-c", "import safetensors, numpy"]).0) == 0 else {
-            print("model interop: SKIPPED — \(python.path) with safetensors and numpy not found (make bench-peers sets it up)")
-            return
-        }
+    @Test("a model file of format 1 (the first release) loads and predicts what that release printed")
+    func formatOneStillLoads() throws {
+        let fixtures = packageRoot.appendingPathComponent("Tests/CircuitsCLITests/Fixtures")
+        let model = fixtures.appendingPathComponent("format1-spirals.safetensors").path
+        let loaded = try ModelFile<Float>.read(from: URL(fileURLWithPath: model))
+        #expect(loaded.model.inputShape == [2])
+        #expect(loaded.model.specs == [.dense(16), .relu, .dropout(Double(Float(0.1))), .dense(8), .relu, .dropout(Double(Float(0.1))), .dense(3)])
+        #expect(loaded.configuration?.schedule == .cosine(minimumFactor: 0.0001 / 0.01))
+        let r = circuits(["predict", "--model", model, "--data", "toy:spirals", "--proba"])
+        #expect(r.code == .success, "\(r.errors)")
+        let expected = try String(contentsOf: fixtures.appendingPathComponent("format1-spirals-proba.csv"), encoding: .utf8)
+        #expect(r.output == expected)
+        // Written back, it is a format-2 file (PyTorch's layout) with the same predictions.
         let dir = try temporaryDirectory()
+        let again = dir.appendingPathComponent("again.safetensors")
+        try loaded.write(to: again)
+        #expect(try SafeTensorsFile.read(from: again).metadata["circuits.format"] == "2")
+        #expect(circuits(["predict", "--model", again.path, "--data", "toy:spirals", "--proba"]).output == expected)
+    }
+
+    /// Trains `model` on the tiny CSV and returns the model file, the raw cases file and the peers python.
+    func interopCase(model modelText: String, in dir: URL) throws -> (model: URL, cases: URL) {
         let csv = try writeTinyCSV(in: dir)
         let model = dir.appendingPathComponent("m.safetensors")
-        #expect(circuits(["train", "--data", csv, "--model", "mlp:6,5", "--standardize", "--epochs", "5", "--out", model.path]).code == .success)
+        let r = circuits(["train", "--data", csv, "--model", modelText, "--standardize", "--epochs", "5", "--out", model.path])
+        #expect(r.code == .success, "\(r.errors)")
         let saved = try SavedModel.load(ParsedArguments(command: "eval", values: ["model": model.path]))
         let raw = try Tensor<Float>([0.5, 2.1, 4.2, 0.3, 1.1, 1.9, -3, 7.5], shape: [4, 2])
         let scores = try saved.file.model.predict(try saved.inputs(raw, file: "cases"))
@@ -92,8 +107,39 @@ struct ModelFileTests {
                                           "scores": (0..<4).map { r in (0..<3).map { scores[r, $0] } }]
         let casesURL = dir.appendingPathComponent("cases.json")
         try JSONEncoder().encode(cases).write(to: casesURL)
-        let (status, out, err) = try runProcess(python, [packageRoot.appendingPathComponent("scripts/model_interop.py").path, model.path, casesURL.path])
+        return (model, casesURL)
+    }
+
+    /// The peers environment's python, if it can import `modules`; nil (with a printed reason) otherwise.
+    func peersPython(_ modules: String, for what: String) -> URL? {
+        let python = packageRoot.appendingPathComponent(".build/peers-venv/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: python.path),
+              (try? runProcess(python, ["-c", "import \(modules)"]).0) == 0 else {
+            print("\(what): SKIPPED — \(python.path) with \(modules) not found (make bench-peers sets it up)")
+            return nil
+        }
+        return python
+    }
+
+    @Test("Python (safetensors + numpy) recomputes the saved model's scores to 1e-5", arguments: ["mlp:6,5", "mlp:6:gelu", "dense:6,silu,dense:5,elu"])
+    func pythonInterop(model: String) throws {
+        guard let python = peersPython("safetensors, numpy", for: "model interop") else { return }
+        let dir = try temporaryDirectory()
+        let (file, cases) = try interopCase(model: model, in: dir)
+        let (status, out, err) = try runProcess(python, [packageRoot.appendingPathComponent("scripts/model_interop.py").path, file.path, cases.path])
         print(out + err)
         #expect(status == 0, "\(out)\(err)")
+    }
+
+    @Test("torch.nn.Sequential loads the file with load_state_dict(strict=True) and predicts the same",
+          arguments: ["linear", "mlp:6,5", "mlp:6,5:gelu", "dense:6,silu,dropout:0.2,dense:5,softplus,dense:4,tanh", "mlp:7:leaky-relu"])
+    func torchInterop(model: String) throws {
+        guard let python = peersPython("torch, safetensors, numpy", for: "torch interop") else { return }
+        let dir = try temporaryDirectory()
+        let (file, cases) = try interopCase(model: model, in: dir)
+        let (status, out, err) = try runProcess(python, [packageRoot.appendingPathComponent("scripts/model_interop.py").path, "--torch", file.path, cases.path])
+        print(out + err)
+        #expect(status == 0, "\(out)\(err)")
+        #expect(out.contains("strict=True"))
     }
 }

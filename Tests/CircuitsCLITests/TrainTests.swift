@@ -18,9 +18,9 @@ struct TrainTests {
         #expect(r.output.contains("test accuracy"))
         #expect(r.errors.contains("epoch 60/60"))
 
-        let saved = try ModelFile.read(from: URL(fileURLWithPath: model))
+        let saved = try ModelFile<Float>.read(from: URL(fileURLWithPath: model))
         #expect(saved.classNames == ["setosa", "versicolor", "virginica"])
-        #expect(saved.model.specs == [.dense(inputs: 2, outputs: 8), .relu, .dense(inputs: 8, outputs: 3)])
+        #expect(saved.model.specs == [.dense(8), .relu, .dense(3)] && saved.model.inputShape == [2])
         #expect(saved.extra["preprocessing"]?.contains("standardize") == true)
         #expect(saved.configuration?.epochs == 60)
 
@@ -57,7 +57,7 @@ struct TrainTests {
             let model = dir.appendingPathComponent("init.safetensors").path
             let r = circuits(["train", "--data", csv, "--optimizer", "sgd", "--lr", "1e-12", "--epochs", "1", "--out", model] + extra)
             #expect(r.code == .success, "\(r.errors)")
-            let saved = try ModelFile.read(from: URL(fileURLWithPath: model))
+            let saved = try ModelFile<Float>.read(from: URL(fileURLWithPath: model))
             return (saved.model.parameters[0].variable.value.scalars, saved.extra["initializer"])
         }
         // The guide's U(−0.5, 0.5) on a 2→8 layer, against He's N(0, 1) for fan-in 2.
@@ -88,9 +88,14 @@ struct TrainTests {
         #expect(r.output.split(separator: "\n").count == 2)
         let wrongWidth = dir.appendingPathComponent("wide.csv").path
         try "a,b,c,d\n1,2,3,4\n".write(toFile: wrongWidth, atomically: true, encoding: .utf8)
+        // The model knows its feature names (x, y), so a file with a header is matched by name…
         let bad = circuits(["predict", "--model", model, "--data", wrongWidth, "--label-column", "none"])
         #expect(bad.code == .failure)
-        #expect(bad.errors.contains("expects 2"))
+        #expect(bad.errors.contains("no columns named \"x\", \"y\", features of the model"), "\(bad.errors)")
+        // …and by position when told the file has no header.
+        let positional = circuits(["predict", "--model", model, "--data", wrongWidth, "--label-column", "none", "--header", "no"])
+        #expect(positional.code == .failure)
+        #expect(positional.errors.contains("expected a number") || positional.errors.contains("expects 2"), "\(positional.errors)")
     }
 
     @Test("a toy 2-D set trains to high accuracy and the report draws its decision regions")
@@ -148,7 +153,7 @@ struct TrainTests {
         #expect(r.code == .failure)
         #expect(r.errors.contains("interrupted after 2 complete epochs"))
         #expect(r.errors.contains("epoch 2/50") && !r.errors.contains("epoch 4/50"))
-        _ = try ModelFile.read(from: model)
+        _ = try ModelFile<Float>.read(from: model)
         let html = try String(contentsOf: report, encoding: .utf8)
         #expect(html.contains("Interrupted"))
     }
@@ -174,7 +179,7 @@ struct TrainTests {
         #expect(guide.code == .success && guide.output.count > 500)
         let check = circuits(["gradcheck"])
         #expect(check.code == .success, "\(check.output)")
-        #expect(check.output.contains("all \(GradcheckCommand.checks.count) checks pass"))
+        #expect(check.output.contains("all \(GradientCatalogue.all.count) checks pass"))
     }
 
     @Test("bench without CircuitsBench next to the binary is a one-line error")

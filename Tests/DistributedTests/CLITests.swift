@@ -3,7 +3,7 @@ import Layers
 import Testing
 
 /// `mpirun -np N circuits train --distributed …` trains the model `circuits train …` trains, and reports
-/// a mismatched rank like `circuits-mpi` does.
+/// a mismatched rank clearly.
 @Suite("circuits train --distributed", .serialized)
 struct CLITests {
     static let arguments = ["--data", "toy:spirals", "--model", "mlp:32,32", "--optimizer", "momentum", "--lr", "0.05",

@@ -1,3 +1,4 @@
+import Datasets
 import Distributed
 import Foundation
 import Layers
@@ -15,12 +16,13 @@ struct EquivalenceTests {
     static func arguments(epochs: Int, optimizer: OptimizerKind) -> [String] {
         ["--data", "synthetic:\(examples):\(features):\(classes)", "--model", "mlp:" + hidden.map(String.init).joined(separator: ","),
          "--optimizer", optimizer.rawValue, "--lr", optimizer == .adam ? "0.01" : "0.05", "--momentum", "0.9", "--l2", "0.01",
-         "--epochs", "\(epochs)", "--batch-size", "32", "--seed", "11"]
+         "--epochs", "\(epochs)", "--batch-size", "32", "--seed", "11", "--val-split", "0", "--schedule", "constant",
+         "--threads", "1", "--out", temporaryPath("model.safetensors")]
     }
 
-    /// The single-process run, in this process: the same construction as `circuits-mpi`.
+    /// The single-process run, in this process: the same construction as `circuits train`.
     static func reference<S: BLASScalar>(_: S.Type, epochs: Int, optimizer: OptimizerKind) throws -> [(name: String, values: [Double])] {
-        let data = try SyntheticData.classification(count: examples, features: features, classes: classes, seed: 7, as: S.self)
+        let data = try clusters(count: examples, features: features, classes: classes, as: S.self)
         var c = TrainingConfiguration()
         c.optimizer = optimizer
         c.learningRate = optimizer == .adam ? 0.01 : 0.05
@@ -81,7 +83,7 @@ struct EquivalenceTests {
         var c = TrainingConfiguration()
         c.optimizer = .momentum; c.learningRate = 0.05; c.momentum = 0.9; c.regularization.l2 = 0.02
         c.epochs = 4; c.batchSize = 32; c.seed = 11
-        let data = try SyntheticData.classification(count: Self.examples, features: Self.features, classes: Self.classes, seed: 7, as: Double.self)
+        let data = try clusters(count: Self.examples, features: Self.features, classes: Self.classes, as: Double.self)
         var rng = SeededRNG(seed: c.seed)
         let model = try Sequential<Double>.mlp(inputs: Self.features, hidden: Self.hidden, outputs: Self.classes, rng: &rng)
         try Trainer(model: model, loss: .softmaxCrossEntropy, configuration: c).fit(data)

@@ -8,14 +8,15 @@ import Testing
 @Suite("Distributed faults and resume", .serialized)
 struct FaultTests {
     static let base = ["--data", "synthetic:227:6:3", "--model", "mlp:16,8", "--optimizer", "momentum", "--lr", "0.05",
-                       "--l2", "0.01", "--batch-size", "32", "--seed", "11"]
+                       "--l2", "0.01", "--batch-size", "32", "--seed", "11", "--val-split", "0", "--schedule", "constant",
+                       "--threads", "1", "--out", temporaryPath("model.safetensors")]
     /// Bound on how long a failing job may take to end (they take 1–3 s here).
     static let bound = 30.0
 
     /// `mpirun -np a prog args… : -np b prog other…` — ranks started with different command lines.
     static func mpmd(_ first: (Int, [String]), _ second: (Int, [String])) -> [String] {
-        let binary = MPIRun.binary.path
-        return ["-np", "\(first.0)", binary, "--distributed"] + first.1 + [":", "-np", "\(second.0)", binary, "--distributed"] + second.1
+        let program = MPIRun.train
+        return ["-np", "\(first.0)"] + program + first.1 + [":", "-np", "\(second.0)"] + program + second.1
     }
 
     func expectFailure(_ result: MPIRun.Result, mentions text: String) {

@@ -19,10 +19,10 @@ enum MPIRun {
                               // One BLAS thread per rank: ranks already share the two cores.
                               "OPENBLAS_NUM_THREADS": "1"]
 
-    /// The `circuits-mpi` binary that `make test` builds before the tests.
-    static var binary: URL { packageRoot.appendingPathComponent(".build/release/circuits-mpi") }
-    /// The `circuits` binary (`make test` builds it too).
+    /// The `circuits` binary that `make test` builds before the tests.
     static var cli: URL { packageRoot.appendingPathComponent(".build/release/circuits") }
+    /// What each rank runs before the test's arguments by default.
+    static var train: [String] { [cli.path, "train", "--distributed"] }
 
     /// The result of one `mpirun`.
     struct Result {
@@ -34,13 +34,13 @@ enum MPIRun {
         var all: String { output + errors }
     }
 
-    /// Runs `mpirun <flags> -np ranks circuits-mpi --distributed <arguments>`; with `ranks` nil, `arguments`
-    /// is the whole application part of the command line (MPMD: `-np 1 prog a : -np 1 prog b`).
+    /// Runs `mpirun <flags> -np ranks circuits train --distributed <arguments>`; with `ranks` nil,
+    /// `arguments` is the whole application part of the command line (MPMD: `-np 1 prog a : -np 1 prog b`).
     /// Kills the job after `limit` seconds, so a hang fails the test instead of stalling the suite.
-    /// `program` is what each rank runs before `arguments` (default: `circuits-mpi --distributed`).
+    /// `program` is what each rank runs before `arguments` (default: `circuits train --distributed`).
     static func run(ranks: Int?, _ arguments: [String], program: [String]? = nil, limit: Double = 60) throws -> Result {
-        let program = program ?? [binary.path, "--distributed"]
-        for path in [binary.path, program[0]] {
+        let program = program ?? train
+        for path in [cli.path, program[0]] {
             try #require(FileManager.default.isExecutableFile(atPath: path),
                          "\(path) is missing: run `swift build -c release --product \(URL(fileURLWithPath: path).lastPathComponent)` (make test does)")
         }
@@ -79,10 +79,10 @@ enum MPIRun {
 
 /// A fresh temporary file path.
 func temporaryPath(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("circuits-mpi-\(UUID().uuidString.prefix(8))-\(name)").path
+    FileManager.default.temporaryDirectory.appendingPathComponent("circuits-distributed-\(UUID().uuidString.prefix(8))-\(name)").path
 }
 
-/// Parameters written by `circuits-mpi --parameters-out`: name → values.
+/// Parameters written by `circuits train --parameters-out`: name → values.
 func readParameters(_ path: String) throws -> [(name: String, values: [Double])] {
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
     var result: [(name: String, values: [Double])] = []

@@ -1,12 +1,13 @@
+import Datasets
 import Distributed
 import Foundation
 import Testing
 @testable import Layers
 
-/// The trainer's data-parallel hooks without MPI: N threads play N ranks, and a shared buffer with a
-/// barrier plays the all-reduce. This pins down the arithmetic of `Trainer.shard` and `allReduceHook`
-/// (parts of each global batch, local/global scaling, regularization once, empty parts) on its own.
-@Suite("Trainer shard hooks, ranks simulated by threads")
+/// The trainer's `GradientSynchronizer` without MPI: N threads play N ranks, and a shared buffer with a
+/// barrier plays the all-reduce. This pins down the arithmetic of parts and shares (parts of each global
+/// batch, local/global scaling, regularization once, empty parts) on its own.
+@Suite("Trainer with a gradient synchronizer, ranks simulated by threads")
 struct ShardedTrainerTests {
     /// Sums each rank's gradients in rank order once all have arrived, so the result does not depend on
     /// thread timing, and hands every rank the same sum.
@@ -66,7 +67,7 @@ struct ShardedTrainerTests {
     @Test("Simulated ranks end with one process's parameters (Double, 1e-12)",
           arguments: [2, 3, 4], [nil, [1, 3, 0.5]] as [[Double]?])
     func simulatedRanks(ranks: Int, classWeights: [Double]?) throws {
-        let data = try SyntheticData.classification(count: 227, features: 6, classes: 3, seed: 7, as: Double.self)
+        let data = try clusters(count: 227, features: 6, classes: 3, as: Double.self)
         let single = try Self.trainer(seed: 11, classWeights: classWeights)
         try single.fit(data)
         let reference = single.model.parameters.map { $0.variable.value.scalars }
@@ -78,13 +79,7 @@ struct ShardedTrainerTests {
             Thread {
                 defer { group.leave() }
                 let trainer = try! Self.trainer(seed: 11, classWeights: classWeights)
-                trainer.shard = (rank, ranks)
-                trainer.allReduceHook = { parameters, scale in
-                    let mine = parameters.map { p in p.variable.grad!.scalars.map { $0 * scale } }
-                    for (p, g) in zip(parameters, sim.allReduce(rank: rank, mine)) {
-                        try p.variable.setGrad(Tensor(g, shape: p.variable.value.shape))
-                    }
-                }
+                trainer.synchronizer = SimulatedSynchronizer(rank: rank, ranks: ranks, allReduce: sim)
                 try! trainer.fit(data)
                 sim.results[rank] = trainer.model.parameters.map { $0.variable.value.scalars }
             }.start()
@@ -98,4 +93,29 @@ struct ShardedTrainerTests {
             }
         }
     }
+}
+
+/// A rank of the simulated job as the trainer sees it: its part of every batch, and the barrier's sum.
+final class SimulatedSynchronizer: GradientSynchronizer {
+    let rank: Int, ranks: Int
+    let allReduce: ShardedTrainerTests.SimulatedAllReduce
+    init(rank: Int, ranks: Int, allReduce: ShardedTrainerTests.SimulatedAllReduce) {
+        self.rank = rank
+        self.ranks = ranks
+        self.allReduce = allReduce
+    }
+    var part: (index: Int, count: Int) { (rank, ranks) }
+    func synchronize(_ parameters: [Parameter<Double>], share: Double) throws {
+        let mine = parameters.map { p in p.variable.grad!.scalars.map { $0 * share } }
+        for (p, g) in zip(parameters, allReduce.allReduce(rank: rank, mine)) {
+            try p.variable.setGrad(try Tensor(g, shape: p.variable.value.shape))
+        }
+    }
+    func combine(lossSum: Double, correct: Int, seen: Int) throws -> (lossSum: Double, correct: Int, seen: Int) { (lossSum, correct, seen) }
+}
+
+/// The synthetic data of `--data synthetic:N:D:K` (seed 7), in `S`.
+func clusters<S: BLASScalar>(count: Int, features: Int, classes: Int, as _: S.Type) throws -> TrainingData<S> {
+    let d = ToyDatasets.clusters(count: count, features: features, classes: classes, seed: 7)
+    return try TrainingData(features: d.features.converted(to: S.self), labels: d.labels, classes: d.classCount)
 }

@@ -6,10 +6,12 @@ import Testing
 @Suite("A warm training step allocates no tensor buffers", .serialized)
 struct AllocationTests {
     static let specs: [LayerSpec] = [
-        .dense(inputs: 6, outputs: 16), .relu, .dropout(probability: 0.2),
-        .dense(inputs: 16, outputs: 12), .leakyRelu(slope: 0.05),
-        .dense(inputs: 12, outputs: 10), .tanh,
-        .dense(inputs: 10, outputs: 8), .sigmoid,
+        .dense(16), .relu, .dropout(0.2),
+        .dense(12), .activation(.leakyRelu(slope: 0.05)),
+        .dense(10), .activation(.tanh),
+        .dense(8), .activation(.sigmoid),
+        .dense(9), .activation(.softplus), .dense(7), .activation(.elu(alpha: 1)),
+        .dense(8), .activation(.gelu), .dense(8), .activation(.silu),
     ]
 
     @Test(arguments: [LossFunction.softmaxCrossEntropy, .multiclassHinge, .hinge, .squaredHinge, .logistic,
@@ -17,7 +19,7 @@ struct AllocationTests {
     func warmStepsAllocateNothing(loss: LossFunction) throws {
         var rng = SeededRNG(seed: 3)
         let outputs = loss.isRegression ? 1 : loss.outputs(classes: 4)
-        let model = try Sequential<Float>(specs: Self.specs + [.dense(inputs: 8, outputs: outputs)], rng: &rng)
+        let model = try Sequential<Float>(inputShape: [6], specs: Self.specs + [.dense(outputs)], rng: &rng)
         for optimizer in [OptimizerKind.momentum, .adam] {
             var config = TrainingConfiguration()
             config.optimizer = optimizer

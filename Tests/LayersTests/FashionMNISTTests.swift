@@ -35,21 +35,21 @@ struct FashionMNISTTests {
 
     @Test func softmaxRegression() throws {
         let accuracy = try testAccuracy(hidden: [], loss: .softmaxCrossEntropy) {
-            $0.epochs = 15; $0.optimizer = .momentum; $0.learningRate = 0.05; $0.schedule = .cosine(epochs: 15, minimum: 0)
+            $0.epochs = 15; $0.optimizer = .momentum; $0.learningRate = 0.05; $0.schedule = .cosine(minimumFactor: 0)
         }
         #expect(accuracy >= 0.84)
     }
 
     @Test func linearMulticlassSVM() throws {
         let accuracy = try testAccuracy(hidden: [], loss: .multiclassHinge) {
-            $0.epochs = 15; $0.optimizer = .momentum; $0.learningRate = 0.05; $0.schedule = .cosine(epochs: 15, minimum: 0)
+            $0.epochs = 15; $0.optimizer = .momentum; $0.learningRate = 0.05; $0.schedule = .cosine(minimumFactor: 0)
         }
         #expect(accuracy >= 0.84)
     }
 
     @Test func mlp() throws {
         let accuracy = try testAccuracy(hidden: [256, 128], loss: .softmaxCrossEntropy) {
-            $0.epochs = 20; $0.optimizer = .adam; $0.learningRate = 0.001; $0.schedule = .cosine(epochs: 20, minimum: 0)
+            $0.epochs = 20; $0.optimizer = .adam; $0.learningRate = 0.001; $0.schedule = .cosine(minimumFactor: 0)
         }
         #expect(accuracy >= 0.895)
     }

@@ -20,13 +20,13 @@ struct GatesEquivalenceTests {
     @Test func guideSVM() throws {
         let svm = SVM(a: 1, b: -2, c: -1, stepSize: 0.01)
         let dense = try Dense<Double>(weight: Tensor([[1], [-2]]), bias: Tensor([-1]))
-        let trainer = try vectorizedTrainer(Sequential([dense]), loss: .hinge, lr: 0.01, l2: 1)
+        let trainer = try vectorizedTrainer(try Sequential([dense]), loss: .hinge, lr: 0.01, l2: 1)
         for i in order(6, iterations: 1000, seed: 3) {
             let p = GuideData.points[i], label = GuideData.labels[i]
             svm.learnFrom(p[0], p[1], label: label)
             try trainer.step(try Tensor([p]), .classes([label == 1 ? 1 : 0]))
         }
-        let v = [dense.weight.value[0, 0], dense.weight.value[1, 0], dense.bias.value[flat: 0]]
+        let v = [dense.weight.value[0, 0], dense.weight.value[1, 0], dense.bias!.value[flat: 0]]
         for (a, b) in zip(svm.parameters, v) { #expect(abs(a - b) < 1e-9, "\(svm.parameters) vs \(v)") }
     }
 
@@ -36,7 +36,7 @@ struct GatesEquivalenceTests {
         let net = TwoLayerNet(parameters: p, stepSize: 0.01)
         let l1 = try Dense<Double>(weight: Tensor([[p[0], p[3], p[6]], [p[1], p[4], p[7]]]), bias: Tensor([p[2], p[5], p[8]]))
         let l2 = try Dense<Double>(weight: Tensor([[p[9]], [p[10]], [p[11]]]), bias: Tensor([p[12]]))
-        let trainer = try vectorizedTrainer(Sequential([l1, ReLU<Double>(), l2]), loss: .hinge, lr: 0.01, l2: 1)
+        let trainer = try vectorizedTrainer(try Sequential([l1, Activation<Double>(.relu), l2]), loss: .hinge, lr: 0.01, l2: 1)
         for i in order(6, iterations: 800, seed: 4) {
             let x = GuideData.points[i], label = GuideData.labels[i]
             net.learnFrom(x[0], x[1], label: label)
@@ -45,9 +45,9 @@ struct GatesEquivalenceTests {
         let q = net.parameterValues
         for j in 0..<3 {
             #expect(abs(l1.weight.value[0, j] - q[3 * j]) < 1e-9 && abs(l1.weight.value[1, j] - q[3 * j + 1]) < 1e-9)
-            #expect(abs(l1.bias.value[flat: j] - q[3 * j + 2]) < 1e-9 && abs(l2.weight.value[j, 0] - q[9 + j]) < 1e-9)
+            #expect(abs(l1.bias!.value[flat: j] - q[3 * j + 2]) < 1e-9 && abs(l2.weight.value[j, 0] - q[9 + j]) < 1e-9)
         }
-        #expect(abs(l2.bias.value[flat: 0] - q[12]) < 1e-9)
+        #expect(abs(l2.bias!.value[flat: 0] - q[12]) < 1e-9)
     }
 
     /// A general scalar net (multiclass SVM, mini-batches with a short last one) against Sequential.
@@ -68,9 +68,9 @@ struct GatesEquivalenceTests {
         let layers: [any Layer<Double>] = try (0..<3).flatMap { l -> [any Layer<Double>] in
             let w = try Tensor<Double>(weights[l], shape: [widths[l + 1], widths[l]]).transposed()
             let dense = try Dense<Double>(weight: w, bias: Tensor(biases[l]))
-            return l < 2 ? [dense, ReLU<Double>()] : [dense]
+            return l < 2 ? [dense, Activation<Double>(.relu)] : [dense]
         }
-        let model = Sequential(layers)
+        let model = try Sequential(layers)
         var cfg = TrainingConfiguration()
         cfg.optimizer = .sgd; cfg.learningRate = 0.05; cfg.regularization = .l2(0.01)
         let trainer = try Trainer(model: model, loss: .multiclassHinge, configuration: cfg)
@@ -83,7 +83,7 @@ struct GatesEquivalenceTests {
         for l in 0..<3 {
             let w = try dense[l].weight.value.transposed().scalars
             for (a, b) in zip(scalar.weights[l], w) { #expect(abs(a - b) < 1e-9) }
-            for (a, b) in zip(scalar.biases[l], dense[l].bias.value.scalars) { #expect(abs(a - b) < 1e-9) }
+            for (a, b) in zip(scalar.biases[l], dense[l].bias!.value.scalars) { #expect(abs(a - b) < 1e-9) }
         }
     }
 }

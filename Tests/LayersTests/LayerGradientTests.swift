@@ -10,8 +10,8 @@ struct LayerGradientTests {
         return Tensor(shape: shape) { _ in let v = rng.uniform(0.1, 1.2); return rng.nextDouble() < 0.5 ? v : -v }
     }
 
-    @Test(arguments: [LayerSpec.relu, .leakyRelu(slope: 0.1), .sigmoid, .tanh])
-    func mlpGradient(activation: LayerSpec) throws {
+    @Test(arguments: UnaryFunction.activations.map(\.function))
+    func mlpGradient(activation: UnaryFunction) throws {
         var rng = SeededRNG(seed: 5)
         let model = try Sequential<Double>.mlp(inputs: 3, hidden: [4, 5], outputs: 3, activation: activation, rng: &rng)
         let x = input([6, 3], seed: 1)
@@ -117,5 +117,15 @@ struct LayerGradientTests {
         let r = try RegressionMetrics(predictions: Tensor<Double>([1, 2, 3]), targets: Tensor([1, 2, 4]))
         #expect(abs(r.rmse - (1.0 / 3).squareRoot()) < 1e-12)
         #expect(abs(r.r2 - (1 - 1 / (14.0 / 3))) < 1e-12)
+    }
+}
+
+@Suite("Gradient-check catalogue: layers")
+struct LayerCatalogueTests {
+    @Test("Every layer entry of the catalogue", arguments: GradientCatalogue.layers.map(\.name))
+    func layerEntry(name: String) throws {
+        let entry = try #require(GradientCatalogue.layers.first { $0.name == name })
+        let r = try entry.check(seed: 5)
+        #expect(r.worstRelativeError < 1e-7, "\(name): \(r)")
     }
 }

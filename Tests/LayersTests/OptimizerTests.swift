@@ -70,13 +70,22 @@ struct OptimizerTests {
     }
 
     @Test func schedules() {
-        #expect(LearningRateSchedule.constant.rate(base: 0.1, epoch: 7) == 0.1)
-        #expect(abs(LearningRateSchedule.step(every: 2, factor: 0.5).rate(base: 0.1, epoch: 5) - 0.025) < 1e-15)
-        #expect(abs(LearningRateSchedule.exponential(factor: 0.9).rate(base: 1, epoch: 2) - 0.81) < 1e-15)
-        let cosine = LearningRateSchedule.cosine(epochs: 10, minimum: 0.01)
-        #expect(cosine.rate(base: 0.1, epoch: 0) == 0.1)
-        #expect(abs(cosine.rate(base: 0.1, epoch: 5) - 0.055) < 1e-12)
-        #expect(abs(cosine.rate(base: 0.1, epoch: 10) - 0.01) < 1e-12)
+        #expect(LearningRateSchedule.constant.rate(base: 0.1, epoch: 7, totalEpochs: 10) == 0.1)
+        #expect(abs(LearningRateSchedule.step(every: 2, factor: 0.5).rate(base: 0.1, epoch: 5, totalEpochs: 10) - 0.025) < 1e-15)
+        #expect(abs(LearningRateSchedule.exponential(factor: 0.9).rate(base: 1, epoch: 2, totalEpochs: 10) - 0.81) < 1e-15)
+        let cosine = LearningRateSchedule.cosine(minimumFactor: 0.1)
+        #expect(cosine.rate(base: 0.1, epoch: 0, totalEpochs: 10) == 0.1)
+        #expect(abs(cosine.rate(base: 0.1, epoch: 5, totalEpochs: 10) - 0.055) < 1e-12)
+        #expect(abs(cosine.rate(base: 0.1, epoch: 10, totalEpochs: 10) - 0.01) < 1e-12)
+        // Relative: the same schedule over 20 epochs is halfway at epoch 10, and scales with the base.
+        #expect(abs(cosine.rate(base: 0.1, epoch: 10, totalEpochs: 20) - 0.055) < 1e-12)
+        #expect(abs(cosine.rate(base: 1, epoch: 10, totalEpochs: 20) - 0.55) < 1e-12)
+        #expect(abs(cosine.factor(epoch: 5, totalEpochs: 10) - 0.55) < 1e-12)
+        // Three drops over the run, whatever its length.
+        let steps = LearningRateSchedule.stepsOverRun(count: 3, factor: 0.5)
+        #expect((0..<9).map { steps.factor(epoch: $0, totalEpochs: 9) } == [1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25])
+        #expect(steps.factor(epoch: 10, totalEpochs: 30) == 0.5)
+        #expect(throws: TrainingError.self) { try LearningRateSchedule.cosine(minimumFactor: 2).validate() }
     }
 
     @Test func lbfgsMinimizesRosenbrock() throws {

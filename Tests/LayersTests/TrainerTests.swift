@@ -29,7 +29,7 @@ struct TrainerTests {
             c += 0.01 * pull
         }
         let dense = try Dense<Double>(weight: Tensor([[1], [-2]]), bias: Tensor([-1]))
-        let model = Sequential<Double>([dense])
+        let model = try Sequential<Double>([dense])
         var cfg = TrainingConfiguration()
         cfg.optimizer = .sgd; cfg.learningRate = 0.01; cfg.regularization = .l2(1); cfg.batchSize = 1
         let trainer = try Trainer(model: model, loss: .hinge, configuration: cfg)
@@ -38,7 +38,7 @@ struct TrainerTests {
         }
         #expect(abs(dense.weight.value[0, 0] - a) < 1e-9)
         #expect(abs(dense.weight.value[1, 0] - b) < 1e-9)
-        #expect(abs(dense.bias.value[flat: 0] - c) < 1e-9)
+        #expect(abs(dense.bias!.value[flat: 0] - c) < 1e-9)
     }
 
     /// Chapter 2's 2-layer net (3 ReLU neurons), vectorized, against the guide's unrolled update.
@@ -68,16 +68,16 @@ struct TrainerTests {
             for k in 0..<13 { p[k] += 0.01 * d[k] }
         }
         let l1 = try Dense<Double>(weight: w1, bias: b1), l2 = try Dense<Double>(weight: w2, bias: b2)
-        let model = Sequential<Double>([l1, ReLU<Double>(), l2])
+        let model = try Sequential<Double>([l1, Activation<Double>(.relu), l2])
         var cfg = TrainingConfiguration()
         cfg.optimizer = .sgd; cfg.learningRate = 0.01; cfg.regularization = .l2(1); cfg.batchSize = 1
         let trainer = try Trainer(model: model, loss: .hinge, configuration: cfg)
         for i in order { try trainer.step(try Tensor([guidePoints[i]]), .classes([guideLabels[i] == 1 ? 1 : 0])) }
         for j in 0..<3 {
             #expect(abs(l1.weight.value[0, j] - p[3 * j]) < 1e-9 && abs(l1.weight.value[1, j] - p[3 * j + 1]) < 1e-9)
-            #expect(abs(l1.bias.value[flat: j] - p[3 * j + 2]) < 1e-9 && abs(l2.weight.value[j, 0] - p[9 + j]) < 1e-9)
+            #expect(abs(l1.bias!.value[flat: j] - p[3 * j + 2]) < 1e-9 && abs(l2.weight.value[j, 0] - p[9 + j]) < 1e-9)
         }
-        #expect(abs(l2.bias.value[flat: 0] - p[12]) < 1e-9)
+        #expect(abs(l2.bias!.value[flat: 0] - p[12]) < 1e-9)
     }
 
     /// Ridge regression: full-batch momentum SGD and L-BFGS reach the closed-form LAPACK solution.
@@ -106,7 +106,7 @@ struct TrainerTests {
         let learned = try dense.weight.value.reshaped([d, 1])
         let relError = try (learned - w).abs().max()! / w.abs().max()!
         #expect(relError < 1e-4, "\(optimizer): relative error \(relError)")
-        #expect(abs(dense.bias.value[flat: 0] - b) / abs(b) < 1e-4)
+        #expect(abs(dense.bias!.value[flat: 0] - b) / abs(b) < 1e-4)
     }
 
     func blobs(seed: UInt64, n: Int = 300) throws -> TrainingData<Float> {

@@ -7,6 +7,7 @@
 #define CIRCUITS_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// One Adam step over n parameters, in place (buffers must not overlap):
 ///   m ← b1·m + (1−b1)·g,  v ← b2·v + (1−b2)·g²,  w ← w − stepSize·m / (√v·rootCorrection + epsilon).
@@ -30,5 +31,24 @@ size_t circuits_clip_values_f64(double *g, size_t n, double limit);
 void circuits_sigmoid_f32(const float *x, float *y, size_t n);
 /// y = tanh(x) elementwise in float, within 2 ulp of the exact value; NaN stays NaN. No overlap.
 void circuits_tanh_f32(const float *x, float *y, size_t n);
+
+/// 2×2 stride-2 max pooling of `planes` planes of h × w (NCHW, N·C planes): y is planes × ⌊h/2⌋ × ⌊w/2⌋,
+/// `indices` the argmax of each window as row·w + column within its plane (ties: the first pixel in
+/// row-major order; a NaN wins). No overlap between buffers.
+void circuits_maxpool2x2_f32(const float *x, size_t planes, size_t h, size_t w, float *y, int32_t *indices);
+void circuits_maxpool2x2_f64(const double *x, size_t planes, size_t h, size_t w, double *y, int32_t *indices);
+/// The backward of circuits_maxpool2x2: dx (planes × h × w) is overwritten with dy at each window's argmax
+/// and 0 everywhere else.
+void circuits_maxpool2x2_backward_f32(const float *dy, const int32_t *indices, size_t planes, size_t h, size_t w, float *dx);
+void circuits_maxpool2x2_backward_f64(const double *dy, const int32_t *indices, size_t planes, size_t h, size_t w, double *dx);
+
+/// word2vec's inner loop (Sources/CKernels/word2vec.c): one input vector against `count` rows of `rows`
+/// (row i at rows + targets[i]·stride) with labels 0/1; accumulates the input's step into neu1e and
+/// updates the rows in place. `stride` is a multiple of 16 (rows zero-padded). `kernel` is what
+/// circuits_w2v_kernel() returned: 2 AVX-512, 1 AVX2+FMA, 0 portable (any value may be forced, lower only).
+int circuits_w2v_kernel(void);
+void circuits_w2v_update(int kernel, const float *input, float *neu1e, float *rows, const int32_t *targets,
+                         const float *labels, size_t count, float alpha, size_t stride, const float *sigmoid,
+                         int skip_outside);
 
 #endif

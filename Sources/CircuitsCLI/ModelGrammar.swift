@@ -1,0 +1,122 @@
+import Layers
+
+/// The `--model` language: a short text that names an architecture, turned into layer specs for the
+/// data's example shape and the loss's number of outputs.
+///
+///     linear                     one dense layer (a linear classifier)
+///     mlp:256,128                dense → relu for each width, then the output layer
+///     mlp:256,128:gelu           the same with another activation (relu, leaky-relu, sigmoid, tanh,
+///                                softplus, elu, gelu, silu)
+///     dense:128,gelu,dropout:0.2 a list of layers: dense:N, an activation name, dropout:P, flatten
+///
+/// The output layer (dense with as many outputs as the loss needs) is appended unless the list already
+/// ends with a dense layer of exactly that width; a flatten layer is inserted before a dense layer whose
+/// input is not a vector. `--dropout P` adds dropout after each hidden activation of an `mlp:` model.
+struct ModelGrammar: Equatable {
+    /// The text as given.
+    var text: String
+
+    static let help = "linear, mlp:W1,W2,…[:ACTIVATION], or a list of layers (dense:N, ACTIVATION, dropout:P, flatten)"
+
+    /// One layer of a list, before shapes are known.
+    enum Token: Equatable {
+        case dense(Int)
+        case activation(UnaryFunction)
+        case dropout(Double)
+        case flatten
+    }
+
+    /// The parsed text: an MLP (with its activation) or a list of tokens.
+    enum Form: Equatable {
+        case mlp(hidden: [Int], activation: UnaryFunction)
+        case layers([Token])
+    }
+
+    /// Parses the text. - Throws: `CLIError.usage` naming the part that is not understood.
+    func form(command: String) throws -> Form {
+        func bad(_ what: String) -> CLIError {
+            CLIError.usage("--model \"\(text)\": \(what); expected \(Self.help)", command: command)
+        }
+        if text == "linear" { return .mlp(hidden: [], activation: .relu) }
+        if text.hasPrefix("mlp:") {
+            let parts = text.dropFirst(4).split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2 else { throw bad("too many ':'") }
+            let widths = parts[0].split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) > 0 }) else { throw bad("widths must be positive integers") }
+            var activation = UnaryFunction.relu
+            if parts.count == 2 {
+                guard let f = UnaryFunction(activation: String(parts[1])) else {
+                    throw bad("unknown activation \"\(parts[1])\" (\(Self.activationNames))")
+                }
+                activation = f
+            }
+            return .mlp(hidden: widths.map { $0! }, activation: activation)
+        }
+        var tokens: [Token] = []
+        for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let item = raw.trimmingCharacters(in: .whitespaces)
+            let fields = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            switch fields[0] {
+            case "dense":
+                guard fields.count == 2, let n = Int(fields[1]), n > 0 else { throw bad("\"\(item)\" needs a positive width (dense:128)") }
+                tokens.append(.dense(n))
+            case "dropout":
+                guard fields.count == 2, let p = Double(fields[1]), p >= 0, p < 1 else { throw bad("\"\(item)\" needs a probability in [0, 1) (dropout:0.3)") }
+                tokens.append(.dropout(p))
+            case "flatten" where fields.count == 1:
+                tokens.append(.flatten)
+            default:
+                if fields.count == 1, let f = UnaryFunction(activation: fields[0]) {
+                    tokens.append(.activation(f))
+                } else {
+                    throw bad("unknown layer \"\(item)\"")
+                }
+            }
+        }
+        return .layers(tokens)
+    }
+
+    static var activationNames: String { UnaryFunction.activations.map(\.name).joined(separator: ", ") }
+
+    /// The model's input shape and layers for examples of `exampleShape` and `outputs` output scores.
+    /// An MLP or a list that starts with a dense layer takes examples flattened to a vector.
+    /// - Throws: `CLIError.usage` for text that does not parse; `LayerError` when the layers cannot
+    ///   take the data's shape.
+    func architecture(exampleShape: [Int], outputs: Int, dropout: Double, command: String) throws -> Architecture {
+        let flat = [exampleShape.reduce(1, *)]
+        switch try form(command: command) {
+        case let .mlp(hidden, activation):
+            return Architecture(input: flat, layers: Sequential<Float>.mlpSpecs(hidden: hidden, outputs: outputs, activation: activation, dropout: dropout))
+        case let .layers(tokens):
+            let input = tokens.first.map { if case .dense = $0 { return true } else { return false } } == true ? flat : exampleShape
+            var specs: [LayerSpec] = []
+            var shape = input
+            func add(_ spec: LayerSpec) throws {
+                if spec.kind == DenseConfiguration.kind && shape.count != 1 { try add(.flatten) }
+                shape = try spec.configuration.outputShape(for: shape)
+                specs.append(spec)
+            }
+            for token in tokens {
+                switch token {
+                case let .dense(n): try add(.dense(n))
+                case let .activation(f): try add(.activation(f))
+                case let .dropout(p): try add(.dropout(p))
+                case .flatten: try add(.flatten)
+                }
+            }
+            if case let .dense(n)? = tokens.last, n == outputs {} else { try add(.dense(outputs)) }
+            return Architecture(input: input, layers: specs)
+        }
+    }
+
+    /// He for networks with hidden layers (ReLU-like), Xavier for a single dense layer.
+    static func defaultInitializer(_ architecture: Architecture) -> Initializer {
+        architecture.layers.filter { $0.kind == DenseConfiguration.kind }.count <= 1 ? .xavier : .he
+    }
+
+    /// Whether the text is an MLP (or linear) — the models `--dropout` applies to.
+    func isMLP(command: String) throws -> Bool {
+        if case .mlp = try form(command: command) { return true }
+        return false
+    }
+}
