@@ -206,107 +206,175 @@ final class MinCharRNNBench<Scalar: BLASScalar> {
     }
 }
 
+// MARK: - Workers
+
+// Our side of each comparison runs as `CircuitsBench --worker NAME` in a fresh process (Worker.swift),
+// with the peer script's options and its timing rules: warm-up, then `repetitions` timings of a fixed
+// amount of work, the median reported.
+
+/// `--worker lstm-lm-step`: the step timed as lstm_lm_step_torch.py times torch's — 2 warm-up steps,
+/// then `repetitions` timings of `steps-per-rep` steps (default 3; quick 1); characters/s = 64·100 ×
+/// steps / median time. The record also carries the step's phases and the tensor buffers allocated over
+/// 5 warm steps.
+func lstmLanguageModelStepWorker(_ o: WorkerOptions) throws {
+    let text = CharacterText.load(repoRoot: findRepoRoot())
+    let lm = try LSTMLanguageModelBench(text: text, seed: o.seed &+ 1)
+    let steps = Int(o.extra["steps-per-rep"] ?? "") ?? (o.quick ? 1 : 3)
+    try lm.run(steps: 2)
+    var times: [Double] = []
+    for _ in 0..<o.repetitions { times.append(try seconds { try lm.run(steps: steps) }) }
+    times.sort()
+    let characters = Double(lm.batch * lm.steps * steps)
+    let phase = try lm.phases(steps: o.quick ? 1 : 3)
+    let before = Tensor<Float>.buffersAllocated
+    try lm.run(steps: 5)
+    let allocations = Tensor<Float>.buffersAllocated - before
+    emitRecord(["name": "lstm_lm_step_2x256", "value": characters / median(times), "unit": "chars/s",
+                "batch": lm.batch, "seq": lm.steps, "threads": o.threads, "steps": steps, "repetitions": o.repetitions,
+                "step_ms": median(times) / Double(steps) * 1e3, "min_s": times.first!, "max_s": times.last!,
+                "forward_ms": phase.forward, "backward_ms": phase.backward, "update_ms": phase.update,
+                "allocations_per_5_steps": allocations, "loss": Double(lm.lastLoss), "flops_per_step": lm.flops,
+                "data": text.source, "dtype": "float32", "version": "circuits"])
+}
+
+/// `--worker min-char-rnn`: the recipe timed as min_char_rnn_numpy.py times the gist's loop — 50 warm-up
+/// updates (quick 20), then `repetitions` timings of `updates-per-rep` updates (default 400; quick 100);
+/// characters/s = 25 × updates / median time. One record per precision (Double, as numpy; then Float).
+func minCharRNNWorker(_ o: WorkerOptions) throws {
+    let text = CharacterText.load(repoRoot: findRepoRoot())
+    let updates = Int(o.extra["updates-per-rep"] ?? "") ?? (o.quick ? 100 : 400)
+    func measure<S: BLASScalar>(_ bench: MinCharRNNBench<S>, dtype: String) throws {
+        _ = try bench.sample(updates: o.quick ? 20 : 50)
+        var times: [Double] = []
+        for _ in 0..<o.repetitions { times.append(try seconds { for _ in 0..<updates { try bench.update() } }) }
+        times.sort()
+        emitRecord(["name": "min_char_rnn_h100_seq25", "value": Double(25 * updates) / median(times), "unit": "chars/s",
+                    "batch": 1, "threads": o.threads, "updates": updates, "repetitions": o.repetitions,
+                    "update_ms": median(times) / Double(updates) * 1e3, "min_s": times.first!, "max_s": times.last!,
+                    "data": text.source, "dtype": dtype, "version": "circuits"])
+    }
+    try measure(try MinCharRNNBench<Double>(text: text, seed: o.seed &+ 1), dtype: "float64")
+    try measure(try MinCharRNNBench<Float>(text: text, seed: o.seed &+ 1), dtype: "float32")
+}
+
 // MARK: - Suite
 
 func recurrentSuite(_ context: BenchContext) throws -> [BenchFigure] {
     let quick = context.quick
-    let text = CharacterText.load(repoRoot: context.repoRoot)
-    context.report.say("  (text: \(text.source), \(text.ids.count) characters, vocabulary \(text.vocabulary))")
-    if let kind = ProcessInfo.processInfo.environment["SCRATCH_PROFILE"] {
-        BLAS.threads = 1
-        if kind == "float" { let b = try MinCharRNNBench<Float>(text: text); _ = try b.sample(updates: 30000) }
-        else { let b = try MinCharRNNBench<Double>(text: text); _ = try b.sample(updates: 20000) }
-        return []
-    }
     let runner = PeerRunner(context: context)
     let saved = BLAS.threads
     defer { BLAS.threads = saved }
     context.refreshPeak()
     let peak = context.peak()
     var figures: [BenchFigure] = []
-
-    // The LSTM language model, interleaved with torch: ours, torch, per thread count, per round.
     let rounds = quick ? 1 : 3
-    let threadCounts = context.options.threads
-    let lm = try LSTMLanguageModelBench(text: text)
-    var ours: [Int: [Double]] = [:], theirs: [Int: [Double]] = [:]
-    var torchVersion = "?", torchNotes: [String] = []
-    for round in 0..<rounds {
-        for threads in threadCounts {
-            BLAS.threads = threads
-            context.report.say("  (lstm lm step vs torch, threads=\(threads), round \(round + 1)/\(rounds))")
-            try lm.run(steps: 1)    // warm: arena, Adam state, OpenBLAS's workers awake after the peer ran
-            for _ in 0..<(quick ? 1 : 3) { ours[threads, default: []].append(try lm.sample(steps: quick ? 1 : 2)) }
-            let args = ["--threads", "\(threads)", "--steps-per-rep", quick ? "1" : "2", "--repetitions", "3"] + (quick ? ["--quick"] : [])
-            for r in runner.run("lstm_lm_step_torch.py", args, timeout: 600) ?? [] {
-                guard let v = r.value else { continue }
-                theirs[threads, default: []].append(v)
-                torchVersion = r.version ?? torchVersion
-                if let m = r.bool("mkldnn") { torchNotes = ["mkldnn \(m)"] }
-            }
-        }
-    }
-    for threads in threadCounts {
-        BLAS.threads = threads
-        let our = median(ours[threads]!), samples = theirs[threads] ?? []
-        let base = samples.isEmpty ? nil : median(samples)
-        let phase = try lm.phases(steps: quick ? 1 : 3)
-        let gflops = lm.flops * our / Double(lm.batch * lm.steps) / 1e9
+
+    // The LSTM language model: ours and torch alternating, each sample a fresh process, multi-thread
+    // samples bracketed by the core check (PairedRunner.swift).
+    var allocations: Int? = nil
+    for threads in context.options.threads {
+        let args = ["--threads", "\(threads)", "--steps-per-rep", quick ? "1" : "2", "--repetitions", "3"] + (quick ? ["--quick"] : [])
+        var sides = [context.worker("lstm-lm-step", args, timeout: 600)]
+        if let torch = runner.side("lstm_lm_step_torch.py", args, timeout: 600) { sides.append(torch) }
+        context.report.say("  (lstm lm step vs torch, threads=\(threads): \(rounds) rounds of \(sides.map(\.name).joined(separator: ", ")), each in a fresh process)")
+        let result = runPaired(sides, rounds: rounds, threads: threads, report: context.report, label: "lstm lm step threads=\(threads)")
+        if let why = result.unavailable["circuits"] { throw BenchOptions.UsageError(description: "lstm-lm-step worker failed: \(why)") }
+        let ours = result.values("circuits"), theirs = result.values("lstm_lm_step_torch.py")
+        guard !ours.isEmpty, let record = result.records["circuits"]?.first?.first else { continue }
+        let our = median(ours), base = theirs.isEmpty ? nil : median(theirs)
+        let torchRecord = result.records["lstm_lm_step_torch.py"]?.first?.first
+        let gflops = (record.double("flops_per_step") ?? 0) * our / 6400 / 1e9
+        allocations = max(allocations ?? 0, record.int("allocations_per_5_steps") ?? 0)
         var f = BenchFigure(
             suite: "recurrent", name: "lstm-lm-step 2×256 batch=64 seq=100 threads=\(threads)", value: our, unit: "chars/s",
             baseline: base, baselineName: "torch", ratio: base.map { our / $0 },
             note: String(format: "%.0f ms/step (forward+loss %.0f, backward %.0f, update %.0f); GEMMs at %.0f GFLOP/s = %.0f%% of peak × %d",
-                         Double(lm.batch * lm.steps) / our * 1e3, phase.forward, phase.backward, phase.update,
-                         gflops, gflops / (peak * Double(threads)) * 100, threads)
-                + "; input projection of layer 1 as a column gather; loss \(lm.lastLoss)"
-                + (base == nil ? "; torch not measured" : "; torch \(torchVersion) (\(torchNotes.joined())), medians over \(ours[threads]!.count) ours / \(samples.count) theirs interleaved"))
+                         6400 / our * 1e3, record.double("forward_ms") ?? 0, record.double("backward_ms") ?? 0,
+                         record.double("update_ms") ?? 0, gflops, gflops / (peak * Double(threads)) * 100, threads)
+                + "; layer 1's input projection as a column gather"
+                + (base == nil ? "; torch not measured"
+                    : "; torch \(torchRecord?.version ?? "?") (mkldnn \(torchRecord?.bool("mkldnn") ?? false)), medians over \(ours.count) ours / \(theirs.count) theirs, each a fresh process, alternating"
+                      + (result.retries > 0 ? "; \(result.retries) sample(s) retaken after the core check" : "")))
         f.requireRatio(atLeast: 1.5, "≥ 1.5× torch")
+        f.judgeNoise(ours: ours, theirs: theirs, contaminated: result.contaminated)
         figures.append(f)
     }
-    BLAS.threads = threadCounts[0]
-    let before = Tensor<Float>.buffersAllocated
-    try lm.run(steps: quick ? 2 : 5)
-    let delta = Tensor<Float>.buffersAllocated - before
-    var a = BenchFigure(suite: "recurrent", name: "lstm-lm-step allocations", value: Double(delta), unit: "buffers/\(quick ? 2 : 5) steps",
-                        note: "Tensor<Float>.buffersAllocated delta over warm steps")
-    a.target = "= 0"
-    a.pass = delta == 0
-    figures.append(a)
+    if let allocations {
+        var a = BenchFigure(suite: "recurrent", name: "lstm-lm-step allocations", value: Double(allocations), unit: "buffers/5 steps",
+                            note: "Tensor<Float>.buffersAllocated delta over 5 warm steps, worst of the worker processes")
+        a.target = "= 0"
+        a.pass = allocations == 0
+        figures.append(a)
+    }
 
     // The LSTM op alone at the language model's second-layer shape, forward and forward + backward.
     figures += try lstmKernelFigures(context, peak: peak)
 
+    figures += lmBudgetFigure(context, runner)
+
     // min-char-rnn: batch 1, one sequence of 25 per update; numpy's loop uses one core.
-    BLAS.threads = 1
-    let single = try MinCharRNNBench<Float>(text: text), double = try MinCharRNNBench<Double>(text: text)
-    var mine: [String: [Double]] = [:], numpy: [Double] = []
-    var numpyVersion = "?"
-    let updatesPerSample = quick ? 200 : 2000
-    for round in 0..<rounds {
-        context.report.say("  (min-char-rnn vs numpy, round \(round + 1)/\(rounds))")
-        _ = try single.sample(updates: 50); _ = try double.sample(updates: 50)
-        for _ in 0..<3 {
-            mine["Float", default: []].append(try single.sample(updates: updatesPerSample))
-            mine["Double", default: []].append(try double.sample(updates: updatesPerSample))
-        }
-        let args = ["--threads", "1", "--repetitions", "3"] + (quick ? ["--quick"] : [])
-        for r in runner.run("min_char_rnn_numpy.py", args, timeout: 300) ?? [] {
-            guard let v = r.value else { continue }
-            numpy.append(v)
-            numpyVersion = r.version ?? numpyVersion
-        }
-    }
+    let args = ["--threads", "1", "--repetitions", "3", "--updates-per-rep", quick ? "100" : "400"] + (quick ? ["--quick"] : [])
+    var sides = [context.worker("min-char-rnn", args)]
+    if let numpy = runner.side("min_char_rnn_numpy.py", args) { sides.append(numpy) }
+    context.report.say("  (min-char-rnn vs numpy: \(rounds) rounds of \(sides.map(\.name).joined(separator: ", ")), each in a fresh process)")
+    let result = runPaired(sides, rounds: rounds, threads: 1, report: context.report, label: "min-char-rnn")
+    if let why = result.unavailable["circuits"] { throw BenchOptions.UsageError(description: "min-char-rnn worker failed: \(why)") }
+    let numpy = result.values("min_char_rnn_numpy.py")
     let base = numpy.isEmpty ? nil : median(numpy)
-    for precision in ["Double", "Float"] {
-        let our = median(mine[precision]!)
+    let numpyVersion = result.records["min_char_rnn_numpy.py"]?.first?.first?.version ?? "?"
+    for (precision, dtype) in [("Double", "float64"), ("Float", "float32")] {
+        let mine = result.values("circuits") { ($0.fields["dtype"] as? String) == dtype }
+        guard !mine.isEmpty else { continue }
+        let our = median(mine)
         var f = BenchFigure(suite: "recurrent", name: "min-char-rnn \(precision) hidden=100 seq=25 threads=1", value: our, unit: "chars/s",
                             baseline: base, baselineName: "numpy", ratio: base.map { our / $0 },
                             note: String(format: "%.1f µs per update of 25 characters", 25 / our * 1e6)
-                                + (base == nil ? "; numpy not measured" : "; numpy \(numpyVersion) float64 (the gist's loop without sampling), medians over \(mine[precision]!.count) ours / \(numpy.count) theirs interleaved"))
+                                + (base == nil ? "; numpy not measured" : "; numpy \(numpyVersion) float64 (the gist's loop without sampling), medians over \(mine.count) ours / \(numpy.count) theirs, each a fresh process, alternating"))
         f.requireRatio(atLeast: 20, "≥ 20× numpy")
+        f.judgeNoise(ours: mine, theirs: numpy, contaminated: result.contaminated)
         figures.append(f)
     }
     return figures
+}
+
+/// Validation loss after the same training budget: `circuits lm train --time-budget B` against
+/// Benchmarks/peers/lm_train_torch.py (the same recipe in PyTorch), 2×256 LSTM on tinyshakespeare at the
+/// largest thread count, each in its own process, one after the other. Lower is better; the target is
+/// ours ≤ torch's.
+private func lmBudgetFigure(_ context: BenchContext, _ runner: PeerRunner) -> [BenchFigure] {
+    guard let root = context.repoRoot, FileManager.default.isExecutableFile(atPath: root + "/.build/release/circuits") else {
+        context.report.say("  (lm budget figure skipped: no .build/release/circuits; run `swift build -c release --product circuits`)")
+        return []
+    }
+    let text = ProcessInfo.processInfo.environment["TINYSHAKESPEARE"] ?? root + "/../shared/data/tinyshakespeare.txt"
+    guard FileManager.default.isReadableFile(atPath: text) else { return [] }
+    let budget = context.quick ? 5.0 : 60.0
+    let threads = context.options.threads.max() ?? 1
+    let out = NSTemporaryDirectory() + "circuits-bench-lm-\(getpid()).safetensors"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    var sides = [Side(name: "circuits", executable: root + "/.build/release/circuits",
+                      arguments: ["lm", "train", "--text", text, "--out", out, "--model", "lstm:2x256", "--time-budget", "\(budget)",
+                                  "--threads", "\(threads)", "--sample-length", "0", "--json"], timeout: budget * 4 + 120)]
+    if let torch = runner.side("lm_train_torch.py", ["--budget", "\(budget)", "--threads", "\(threads)"], timeout: budget * 4 + 120) {
+        sides.append(torch)
+    }
+    context.report.say("  (lm validation after \(Int(budget)) s of training, threads=\(threads): \(sides.map(\.name).joined(separator: ", ")))")
+    let result = runPaired(sides, rounds: 1, threads: threads, report: context.report, label: "lm budget")
+    guard let ours = result.records["circuits"]?.first?.first(where: { ($0.fields["event"] as? String) == "summary" })?.double("validationLoss") else {
+        return []
+    }
+    let torch = result.records["lm_train_torch.py"]?.first?.first
+    let theirs = torch?.value
+    var f = BenchFigure(suite: "recurrent", name: "lm validation after \(Int(budget)) s lstm:2x256 threads=\(threads)", value: ours, unit: "nats/char",
+                        baseline: theirs, baselineName: "torch", ratio: theirs.map { $0 / ours },
+                        note: "tinyshakespeare, last 10% held out; batch 64 × 100, Adam 2e-3, clip 5; ratio = torch's loss / ours (> 1: ours lower)"
+                            + (torch.map { "; torch \($0.version ?? "?") trained \($0.int("characters") ?? 0) characters" } ?? "; torch not measured"))
+    if let theirs {
+        f.target = "≤ torch's loss"
+        f.pass = ours <= theirs
+        if ours > theirs { f.gap = String(format: "%.4f vs %.4f", ours, theirs) }
+    }
+    return [f]
 }
 
 /// GFLOP/s of one LSTM layer (N 64, T 100, I 256, H 256) forward, and forward + backward, against the
