@@ -66,6 +66,8 @@ enum ModelFileCheck {
             guard let out = try? spec.configuration.outputShape(for: shape) else { return }
             if spec.configuration is DenseConfiguration, let outputs = out.first {
                 try dense(shape.reduce(1, *), outputs, layer: i, name: name, stored: stored)
+            } else if let count = spec.configuration.parameterCount(for: shape) {
+                try parameters(count, layer: i, spec: spec, name: name, stored: stored)
             }
             _ = try product(out, "layer \(i)'s output (\(spec.description))", name: name)
             shape = out
@@ -91,6 +93,17 @@ enum ModelFileCheck {
         }
         if let stored, weights > stored {
             throw CLIError.failure("\(name): layer \(layer) is a dense layer of \(inputs) × \(outputs) weights, more than the \(stored) values the file stores")
+        }
+    }
+
+    /// A layer that counts its own parameters (`LayerConfiguration.parameterCount(for:)`): within BLAS's
+    /// sizes and, for a file, within what the file stores.
+    static func parameters(_ count: Int, layer: Int, spec: LayerSpec, name: String, stored: Int?) throws {
+        guard count <= limit else {
+            throw CLIError.failure("\(name): layer \(layer) (\(spec.description)) has \(count == Int.max ? "more than \(Int.max)" : "\(count)") parameters, more than BLAS's \(limit)")
+        }
+        if let stored, count > stored {
+            throw CLIError.failure("\(name): layer \(layer) (\(spec.description)) has \(count) parameters, more than the \(stored) values the file stores")
         }
     }
 }

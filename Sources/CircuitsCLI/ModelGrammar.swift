@@ -8,6 +8,10 @@ import Layers
 ///     mlp:256,128:gelu           the same with another activation (relu, leaky-relu, sigmoid, tanh,
 ///                                softplus, elu, gelu, silu)
 ///     dense:128,gelu,dropout:0.2 a list of layers: dense:N, an activation name, dropout:P, flatten
+///     lstm:128,dense:10          recurrent layers on sequences [T, F] (images: rows as steps): lstm, gru,
+///                                rnn, or bilstm/bigru/birnn for both directions; lstm:2x128 stacks two;
+///                                options after more colons: last (default for the last recurrent
+///                                layer), mean, seq (every step), sum (directions summed), dropout=P
 ///
 /// The output layer (dense with as many outputs as the loss needs) is appended unless the list already
 /// ends with a dense layer of exactly that width; a flatten layer is inserted before a dense layer whose
@@ -16,7 +20,7 @@ struct ModelGrammar: Equatable {
     /// The text as given.
     var text: String
 
-    static let help = "linear, mlp:W1,W2,…[:ACTIVATION], or a list of layers (dense:N, ACTIVATION, dropout:P, flatten)"
+    static let help = "linear, mlp:W1,W2,…[:ACTIVATION], or a list of layers (dense:N, ACTIVATION, dropout:P, flatten, lstm:[Lx]H[:last|mean|seq][:sum], gru:…, rnn:…, bilstm:…)"
 
     /// One layer of a list, before shapes are known.
     enum Token: Equatable {
@@ -24,6 +28,8 @@ struct ModelGrammar: Equatable {
         case activation(UnaryFunction)
         case dropout(Double)
         case flatten
+        /// A recurrent stack; `outputGiven` is false when the text named no output (resolved by position).
+        case recurrent(RecurrentConfiguration, outputGiven: Bool)
     }
 
     /// The parsed text: an MLP (with its activation) or a list of tokens.
@@ -65,6 +71,9 @@ struct ModelGrammar: Equatable {
                 tokens.append(.dropout(p))
             case "flatten" where fields.count == 1:
                 tokens.append(.flatten)
+            case "lstm", "gru", "rnn", "bilstm", "bigru", "birnn":
+                guard fields.count == 2 else { throw bad("\"\(item)\" needs a hidden size (lstm:128, lstm:2x128)") }
+                tokens.append(try Self.recurrent(kind: fields[0], rest: fields[1], item: item, bad: bad))
             default:
                 if fields.count == 1, let f = UnaryFunction(activation: fields[0]) {
                     tokens.append(.activation(f))
@@ -74,6 +83,34 @@ struct ModelGrammar: Equatable {
             }
         }
         return .layers(tokens)
+    }
+
+    /// `lstm:2x128:mean:sum`, split at the first colon into the kind and the rest.
+    static func recurrent(kind: String, rest: String, item: String, bad: (String) -> CLIError) throws -> Token {
+        let parts = rest.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let sizes = parts[0].lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard sizes.count == 1 || sizes.count == 2, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw bad("\"\(item)\" needs a positive hidden size, or layers×size (lstm:2x128)")
+        }
+        let cell: RecurrentConfiguration.Cell = kind.hasSuffix("lstm") ? .lstm : kind.hasSuffix("gru") ? .gru : .rnnTanh
+        var c = RecurrentConfiguration(cell: cell, hidden: sizes.last!!, layers: sizes.count == 2 ? sizes[0]! : 1,
+                                       bidirectional: kind.hasPrefix("bi"), output: .last)
+        var outputGiven = false
+        for option in parts.dropFirst() {
+            switch option {
+            case "last": c.output = .last; outputGiven = true
+            case "mean": c.output = .mean; outputGiven = true
+            case "seq": c.output = .sequence; outputGiven = true
+            case "sum" where c.bidirectional: c.merge = .sum
+            case "concat" where c.bidirectional: c.merge = .concat
+            case let o where o.hasPrefix("dropout="):
+                guard let p = Double(o.dropFirst(8)), p >= 0, p < 1 else { throw bad("\"\(item)\": dropout needs a probability in [0, 1)") }
+                c.dropout = p
+            default:
+                throw bad("\"\(item)\": unknown option \"\(option)\" (last, mean, seq\(c.bidirectional ? ", sum, concat" : ""), dropout=P)")
+            }
+        }
+        return .recurrent(c, outputGiven: outputGiven)
     }
 
     static var activationNames: String { UnaryFunction.activations.map(\.name).joined(separator: ", ") }
@@ -96,12 +133,20 @@ struct ModelGrammar: Equatable {
                 shape = try spec.configuration.outputShape(for: shape)
                 specs.append(spec)
             }
-            for token in tokens {
+            for (index, token) in tokens.enumerated() {
                 switch token {
                 case let .dense(n): try add(.dense(n))
                 case let .activation(f): try add(.activation(f))
                 case let .dropout(p): try add(.dropout(p))
                 case .flatten: try add(.flatten)
+                case .recurrent(var c, let outputGiven):
+                    // Images and other examples with rows: the rows become the time steps.
+                    if shape.count > 2 { try add(.rowsAsSteps) }
+                    // A recurrent layer followed by another hands it every step unless told otherwise.
+                    if !outputGiven, tokens[(index + 1)...].contains(where: { if case .recurrent = $0 { return true } else { return false } }) {
+                        c.output = .sequence
+                    }
+                    try add(.recurrent(c))
                 }
             }
             if case let .dense(n)? = tokens.last, n == outputs {} else { try add(.dense(outputs)) }

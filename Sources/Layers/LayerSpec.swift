@@ -19,11 +19,15 @@ public protocol LayerConfiguration: Codable, Sendable, CustomStringConvertible {
     func summary(input: [Int]) -> String
     /// The layer's entries in the gradient-check catalogue (run by the tests and `circuits gradcheck`).
     static var gradientChecks: [GradientCheckCase] { get }
+    /// Scalars in the layer's parameters for inputs of `input` (`Int.max` when the count overflows), or
+    /// nil when the layer does not say: what model-file checks compare with the tensors a file stores.
+    func parameterCount(for input: [Int]) -> Int?
 }
 
 extension LayerConfiguration {
     public func summary(input: [Int]) -> String { description }
     public static var gradientChecks: [GradientCheckCase] { [] }
+    public func parameterCount(for input: [Int]) -> Int? { nil }
 }
 
 /// What building a layer draws on: the generator for initial weights and seeds, and the weight
@@ -84,6 +88,9 @@ public enum LayerRegistry {
         ActivationConfiguration.self,
         DropoutConfiguration.self,
         FlattenConfiguration.self,
+        RecurrentConfiguration.self,
+        EmbeddingConfiguration.self,
+        RowsAsStepsConfiguration.self,
     ]
 
     private static let table = Mutex<[String: any LayerConfiguration.Type]>(
