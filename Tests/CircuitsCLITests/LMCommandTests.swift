@@ -164,3 +164,32 @@ struct SequenceTrainTests {
         #expect(percents.first.map { $0 >= 90 } == true, "\(text)")
     }
 }
+
+@Suite("circuits lm: model files load into PyTorch")
+struct LMTorchInteropTests {
+    @Test("nn.LSTM / nn.GRU + nn.Linear load the file with strict=True and score a text as we do", arguments: ["lstm:2x12", "gru:10", "rnn:8"])
+    func torchScores(model: String) throws {
+        let python = packageRoot.appendingPathComponent(".build/peers-venv/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: python.path), (try? runProcess(python, ["-c", "import torch, safetensors"]).0) == 0 else {
+            print("lm torch interop: SKIPPED — \(python.path) with torch and safetensors not found (make bench-peers sets it up)")
+            return
+        }
+        let dir = try temporaryDirectory()
+        let text = dir.appendingPathComponent("t.txt")
+        try Data(String(repeating: verse, count: 6).utf8).write(to: text)
+        let file = dir.appendingPathComponent("m.safetensors").path
+        let r = circuits(["lm", "train", "--text", text.path, "--out", file, "--model", model, "--epochs", "1", "--seq-length", "16",
+                          "--batch-size", "4", "--threads", "1", "--sample-length", "0"])
+        #expect(r.code == .success, "\(r.errors)")
+        let lm = try CharacterLanguageModel<Float>.read(from: URL(fileURLWithPath: file))
+        let ids = try lm.encode(verse)
+        let ours = try lm.evaluate(ids: ids, batch: 1, steps: ids.count)
+        let check = dir.appendingPathComponent("verse.txt")
+        try Data(verse.utf8).write(to: check)
+        let (status, out, err) = try runProcess(python, [packageRoot.appendingPathComponent("scripts/lm_torch_check.py").path, file, check.path])
+        #expect(status == 0, "\(out)\(err)")
+        let object = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+        let theirs = try #require(object?["loss"] as? Double)
+        #expect(abs(ours - theirs) < 1e-4, "ours \(ours), torch \(theirs)")
+    }
+}
