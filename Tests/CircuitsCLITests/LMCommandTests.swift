@@ -193,3 +193,24 @@ struct LMTorchInteropTests {
         #expect(abs(ours - theirs) < 1e-4, "ours \(ours), torch \(theirs)")
     }
 }
+
+@Suite("model-file checks count recurrent parameters")
+struct RecurrentModelFileCheckTests {
+    @Test("a file claiming a huge LSTM is refused before any weight is allocated, naming the layer")
+    func hugeRecurrentLayer() throws {
+        func file(hidden: Int) throws -> SafeTensorsFile {
+            let architecture = Architecture(input: [28, 28], layers: [.recurrent(.init(cell: .lstm, hidden: hidden, layers: 2)), .dense(10)])
+            let json = String(decoding: try JSONEncoder().encode(architecture), as: UTF8.self)
+            return SafeTensorsFile(tensors: [("0.weight_ih_l0", AnyTensor(Tensor<Float>(zeros: [4, 28])))],
+                                   metadata: ["circuits.format": "2", "architecture": json], fileName: "claims.safetensors")
+        }
+        for hidden in [100_000, 64] {
+            do {
+                try ModelFileCheck.check(try file(hidden: hidden))
+                Issue.record("hidden \(hidden): accepted")
+            } catch let error as CLIError {
+                #expect("\(error)".contains("claims.safetensors: layer 0 (LSTM") && "\(error)".contains("parameters"), "\(error)")
+            }
+        }
+    }
+}
