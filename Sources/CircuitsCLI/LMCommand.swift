@@ -222,6 +222,17 @@ enum LMTrain {
         let split = ids.count - ids.count / 10
         let trainIDs = Array(ids[..<split]), validationIDs = Array(ids[split...])
 
+        // Sizes before any allocation: the weights, and a chunk's largest buffer (the gate
+        // pre-activations, N·T rows of 4H), within BLAS's 32-bit sizes.
+        let limit = Int(Int32.max)
+        guard let weights = configuration.parameterCount(features: vocabulary.count), weights <= limit else {
+            throw CLIError.usage("--model \(a.string("model") ?? "lstm:2x256"): \(configuration.description) over \(vocabulary.count) symbols has more than \(limit) parameters", command: a.command)
+        }
+        let (rows, o1) = batchSize.multipliedReportingOverflow(by: seqLength)
+        let (widest, o2) = rows.multipliedReportingOverflow(by: max(4 * configuration.outputWidth, vocabulary.count))
+        guard !o1, !o2, widest <= limit else {
+            throw CLIError.usage("--batch-size \(batchSize) × --seq-length \(seqLength) makes buffers of more than \(limit) values for \(configuration.description)", command: a.command)
+        }
         var rng = SeededRNG(seed: seed)
         var model = try CharacterLanguageModel<Float>(vocabulary: vocabulary, configuration: configuration, rng: &rng)
         let adam = try Adam<Float>(learningRate: learningRate)

@@ -83,6 +83,12 @@ struct LMCommandTests {
         #expect(b.code == .failure && b.errors.contains("byte offset 7") && b.errors.contains("binary"), "\(b.errors)")
         let m = circuits(["lm", "train", "--text", invalid, "--model", "lstm:0"])
         #expect(m.code == .usage)
+        // Sizes that cannot be allocated are usage errors before any weight is drawn.
+        let text = try writeText(dir, verse, name: "ok.txt")
+        let huge = circuits(["lm", "train", "--text", text, "--model", "lstm:64x65536"])
+        #expect(huge.code == .usage && huge.errors.contains("parameters"), "\(huge.errors)")
+        let wide = circuits(["lm", "train", "--text", text, "--model", "rnn:8", "--batch-size", "100000", "--seq-length", "100000"])
+        #expect(wide.code == .usage && wide.errors.contains("--batch-size"), "\(wide.errors)")
     }
 
     @Test("resume from an epoch checkpoint gives the uninterrupted run's weights")
