@@ -5,9 +5,9 @@ import Foundation
 /// train on whole corpora and data sets for many minutes each and run only when named
 /// (`make bench-word2vec`, `make bench-tsne`).
 enum Suite: String, CaseIterable {
-    case gemm, elementwise, mlp, gates, peers, conv, cnn, word2vec, tsne
+    case gemm, elementwise, mlp, gates, peers, conv, cnn, recurrent, word2vec, tsne
 
-    static let standard: [Suite] = [.gemm, .elementwise, .mlp, .gates, .peers, .conv, .cnn]
+    static let standard: [Suite] = [.gemm, .elementwise, .mlp, .gates, .peers, .conv, .cnn, .recurrent]
     static var names: String { allCases.map(\.rawValue).joined(separator: "|") }
 }
 
@@ -22,9 +22,9 @@ struct BenchOptions {
     var json = false
 
     static let usage = """
-        usage: CircuitsBench [--suite gemm|elementwise|gates|mlp|peers|conv|cnn|word2vec|tsne|all] [--threads N] [--quick] [--json]
+        usage: CircuitsBench [--suite gemm|elementwise|gates|mlp|peers|conv|cnn|recurrent|word2vec|tsne|all] [--threads N] [--quick] [--json]
           --suite S    one suite, a comma-separated list, or all (default all: every suite but word2vec and tsne)
-          --threads N  BLAS threads for the gemm, mlp, peers and conv figures (default: 1 and 2)
+          --threads N  BLAS threads for the gemm, mlp, peers, conv and recurrent figures (default: 1 and 2)
           --quick      fewer repetitions and smaller subsets: the whole run in about a minute
           --json       one JSON object per figure on stdout (human text goes to stderr)
         Results are also written to bench-results.json and bench-results.md in the current directory.

@@ -48,6 +48,7 @@ for suite in options.suites {
         case .cnn: report.add(try cnnSuite(context))
         case .word2vec: report.add(try word2vecSuite(context))
         case .tsne: report.add(try tsneSuite(context))
+        case .recurrent: report.add(try recurrentSuite(context))
         }
     } catch {
         // One suite's error (a shape the library rejects, say) should not hide the other suites' figures.

@@ -13,7 +13,7 @@ public enum CircuitsCLI {
     static let commands: [CommandEntry] = [
         CommandEntry(TrainCommand.self), CommandEntry(EvalCommand.self), CommandEntry(PredictCommand.self),
         CommandEntry(SearchCommand.self), CommandEntry(GradcheckCommand.self), CommandEntry(GuideCommand.self),
-        CommandEntry(BenchCommand.self), CommandEntry(InfoCommand.self), CommandEntry(Word2VecCommand.self),
+        CommandEntry(BenchCommand.self), CommandEntry(InfoCommand.self), CommandEntry(Word2VecCommand.self), CommandEntry(LMCommand.self),
         CommandEntry(TSNECommand.self),
     ]
 
@@ -49,6 +49,7 @@ public enum CircuitsCLI {
         let rest = Array(args.dropFirst())
         // word2vec has verbs and positional words: it parses its own arguments, --help included.
         if command.name == Word2VecCommand.name { return Word2VecCommand.dispatch(rest, context: context) }
+        if command.name == LMCommand.name { return LMCommand.dispatch(rest, context: context) }
         if rest.contains("--help") || rest.contains("-h") {
             console.print(command.help)
             return .success

@@ -18,6 +18,10 @@ import Layers
 ///       gap                      global average pooling ([C, H, W] → [C])
 ///       bn                       batch normalization (per channel of conv maps, per feature of vectors)
 ///       dropout:P, flatten, and the activation names
+///     lstm:128,dense:10          recurrent layers on sequences [T, F] (images: rows as steps): lstm, gru,
+///                                rnn, or bilstm/bigru/birnn for both directions; lstm:2x128 stacks two;
+///                                options after more colons: last (default for the last recurrent
+///                                layer), mean, seq (every step), sum (directions summed), dropout=P
 ///
 /// The output layer (dense with as many outputs as the loss needs) is appended unless the list already
 /// ends with a dense layer of exactly that width; a flatten layer is inserted before a dense layer whose
@@ -29,7 +33,7 @@ struct ModelGrammar: Equatable {
     var text: String
 
     static let help = "linear, mlp:W1,W2,…[:ACTIVATION], cnn, or a list of layers (dense:N, conv:FxK[xK2][/S][:same|valid|P], "
-        + "pool:K[/S], avgpool:K[/S], gap, bn, dropout:P, flatten, ACTIVATION)"
+        + "pool:K[/S], avgpool:K[/S], gap, bn, dropout:P, flatten, ACTIVATION, lstm:[Lx]H[:last|mean|seq][:sum], gru:…, rnn:…, bilstm:…)"
 
     /// One layer of a list, before shapes are known.
     enum Token: Equatable {
@@ -39,6 +43,8 @@ struct ModelGrammar: Equatable {
         case flatten
         /// A layer whose spec needs no shape (convolution, pooling, batch norm).
         case layer(LayerSpec)
+        /// A recurrent stack; `outputGiven` is false when the text named no output (resolved by position).
+        case recurrent(RecurrentConfiguration, outputGiven: Bool)
     }
 
     /// The parsed text: an MLP (with its activation) or a list of tokens.
@@ -99,6 +105,9 @@ struct ModelGrammar: Equatable {
                 }
                 tokens.append(.layer(fields[0] == "pool" ? .maxPool2D(window, stride: stride, padding: padding)
                                                         : .avgPool2D(window, stride: stride, padding: padding)))
+            case "lstm", "gru", "rnn", "bilstm", "bigru", "birnn":
+                guard fields.count == 2 else { throw bad("\"\(item)\" needs a hidden size (lstm:128, lstm:2x128)") }
+                tokens.append(try Self.recurrent(kind: fields[0], rest: fields[1], item: item, bad: bad))
             default:
                 if fields.count == 1, let f = UnaryFunction(activation: fields[0]) {
                     tokens.append(.activation(f))
@@ -151,6 +160,34 @@ struct ModelGrammar: Equatable {
         return (Size2D(parts[0]!), parts.count == 2 ? Size2D(parts[1]!) : nil, padding)
     }
 
+    /// `lstm:2x128:mean:sum`, split at the first colon into the kind and the rest.
+    static func recurrent(kind: String, rest: String, item: String, bad: (String) -> CLIError) throws -> Token {
+        let parts = rest.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let sizes = parts[0].lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard sizes.count == 1 || sizes.count == 2, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw bad("\"\(item)\" needs a positive hidden size, or layers×size (lstm:2x128)")
+        }
+        let cell: RecurrentConfiguration.Cell = kind.hasSuffix("lstm") ? .lstm : kind.hasSuffix("gru") ? .gru : .rnnTanh
+        var c = RecurrentConfiguration(cell: cell, hidden: sizes.last!!, layers: sizes.count == 2 ? sizes[0]! : 1,
+                                       bidirectional: kind.hasPrefix("bi"), output: .last)
+        var outputGiven = false
+        for option in parts.dropFirst() {
+            switch option {
+            case "last": c.output = .last; outputGiven = true
+            case "mean": c.output = .mean; outputGiven = true
+            case "seq": c.output = .sequence; outputGiven = true
+            case "sum" where c.bidirectional: c.merge = .sum
+            case "concat" where c.bidirectional: c.merge = .concat
+            case let o where o.hasPrefix("dropout="):
+                guard let p = Double(o.dropFirst(8)), p >= 0, p < 1 else { throw bad("\"\(item)\": dropout needs a probability in [0, 1)") }
+                c.dropout = p
+            default:
+                throw bad("\"\(item)\": unknown option \"\(option)\" (last, mean, seq\(c.bidirectional ? ", sum, concat" : ""), dropout=P)")
+            }
+        }
+        return .recurrent(c, outputGiven: outputGiven)
+    }
+
     static var activationNames: String { UnaryFunction.activations.map(\.name).joined(separator: ", ") }
 
     /// The model's input shape and layers for examples of `exampleShape` and `outputs` output scores.
@@ -173,13 +210,21 @@ struct ModelGrammar: Equatable {
                 do { shape = try spec.configuration.outputShape(for: shape) } catch let error as LayerError { throw error.at(specs.count) }
                 specs.append(spec)
             }
-            for token in tokens {
+            for (index, token) in tokens.enumerated() {
                 switch token {
                 case let .dense(n): try add(.dense(n))
                 case let .activation(f): try add(.activation(f))
                 case let .dropout(p): try add(.dropout(p))
                 case .flatten: try add(.flatten)
                 case let .layer(spec): try add(spec)
+                case .recurrent(var c, let outputGiven):
+                    // Images and other examples with rows: the rows become the time steps.
+                    if shape.count > 2 { try add(.rowsAsSteps) }
+                    // A recurrent layer followed by another hands it every step unless told otherwise.
+                    if !outputGiven, tokens[(index + 1)...].contains(where: { if case .recurrent = $0 { return true } else { return false } }) {
+                        c.output = .sequence
+                    }
+                    try add(.recurrent(c))
                 }
             }
             if case let .dense(n)? = tokens.last, n == outputs {} else { try add(.dense(outputs)) }

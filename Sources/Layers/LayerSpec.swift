@@ -106,6 +106,9 @@ public enum LayerRegistry {
         AvgPool2DConfiguration.self,
         GlobalAveragePoolConfiguration.self,
         BatchNormConfiguration.self,
+        RecurrentConfiguration.self,
+        EmbeddingConfiguration.self,
+        RowsAsStepsConfiguration.self,
     ]
 
     private static let table = Mutex<[String: any LayerConfiguration.Type]>(

@@ -53,7 +53,7 @@ public struct GradientCheckCase: Sendable {
 /// layers and losses (`GradientCatalogue.all` there).
 public enum GradientCatalogue {
     public static var tensorOps: [GradientCheckCase] {
-        unary + arithmetic + products + reductions + losses + convolution
+        unary + arithmetic + products + reductions + losses + convolution + recurrent
     }
 
     /// Every `UnaryFunction` of `UnaryFunction.catalogue`, on a 3×4 input.

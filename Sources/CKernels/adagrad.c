@@ -1,0 +1,26 @@
+#include "CKernels.h"
+
+// Adagrad's per-element update. The square of the gradient is its own statement so that no compiler may
+// fuse it into the sum (a fused multiply-add rounds once where numpy, the reference, rounds twice);
+// __builtin_elementwise_sqrt is the IEEE square root, so the loop vectorizes.
+#define ADAGRAD_UPDATE(T)                                                                                \
+    for (size_t i = 0; i < n; i++) {                                                                     \
+        T gi = g[i];                                                                                     \
+        T square = gi * gi;                                                                              \
+        T si = s[i] + square;                                                                            \
+        s[i] = si;                                                                                       \
+        T root = epsilonInside ? __builtin_elementwise_sqrt(si + epsilon)                               \
+                               : __builtin_elementwise_sqrt(si) + epsilon;                              \
+        T step = rate * gi;                                                                              \
+        w[i] -= step / root;                                                                             \
+    }
+
+void circuits_adagrad_update_f32(float *restrict w, float *restrict s, const float *restrict g, size_t n,
+                                 float rate, float epsilon, int epsilonInside) {
+    ADAGRAD_UPDATE(float)
+}
+
+void circuits_adagrad_update_f64(double *restrict w, double *restrict s, const double *restrict g, size_t n,
+                                 double rate, double epsilon, int epsilonInside) {
+    ADAGRAD_UPDATE(double)
+}
