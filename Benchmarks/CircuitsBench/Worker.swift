@@ -75,6 +75,7 @@ func runWorker(_ name: String, _ arguments: [String]) -> Int32 {
         BLAS.threads = options.threads
         switch name {
         case "mlp-step": try mlpStepWorker(options)
+        case "conv-layers": try convLayersWorker(options)
         case "cnn-step": try cnnStepWorker(options)
         default:
             FileHandle.standardError.write(Data("CircuitsBench: unknown worker '\(name)' (known: \(knownWorkers.joined(separator: ", ")))\n".utf8))
@@ -90,7 +91,7 @@ func runWorker(_ name: String, _ arguments: [String]) -> Int32 {
     }
 }
 
-let knownWorkers = ["mlp-step", "cnn-step"]
+let knownWorkers = ["mlp-step", "conv-layers", "cnn-step"]
 
 /// The 784-256-10 training step, timed as `Benchmarks/peers/mlp_step_torch.py` times torch's: batches
 /// cut before timing and cycled, 50 warm-up steps (20 with --quick), then `repetitions` timings of
