@@ -20,8 +20,9 @@ struct DataInput {
     static let headerChoices = ["auto", "yes", "no"]
 
     /// The data options of a command; `test` adds `--test`, `width` adds `--features` (commands that fit
-    /// a model to the data: `train`, `search`).
-    static func options(test: Bool, width: Bool = false) -> [OptionSpec] {
+    /// a model to the data: `train`, `search`); `classNamesFile: false` leaves out `--class-names FILE`
+    /// for a command that has an option of that name of its own (`tsne`'s list of names).
+    static func options(test: Bool, width: Bool = false, classNamesFile: Bool = true) -> [OptionSpec] {
         var o = [
             OptionSpec("data", value: "FILE|DIR", help: "CSV, LIBSVM, IDX (file or MNIST-style directory), NPY, or toy:NAME[:COUNT]"),
             OptionSpec("labels", value: "FILE", help: "labels file for IDX/NPY features (found by naming convention when omitted)"),
@@ -29,7 +30,7 @@ struct DataInput {
             OptionSpec("label-column", value: "C", help: "CSV label column: last, none, a 0-based index, or a header name", default: "last"),
             OptionSpec("header", value: "H", help: "CSV header row: yes, no, or auto (guessed, with a warning when the guess is a close call)", default: "auto"),
             OptionSpec("nan", value: "P", help: "NaN, ±Inf or missing feature values: error (naming file, row and column) or drop (leave those rows out, with a warning)", default: "error"),
-        ] + ImageOptions.dataSpecs
+        ] + ImageOptions.dataSpecs.filter { classNamesFile || $0.name != "class-names" }
         if width {
             o.append(OptionSpec("features", value: "N", help: "LIBSVM: the number of features (absent indices are zeros)", default: "the largest index in the file"))
         }
@@ -51,14 +52,14 @@ struct DataInput {
     ///   for a non-finite value.
     static func load(_ args: ParsedArguments, path pathOption: String = "data", labels labelsOption: String = "labels",
                      labelColumn: CSVOptions.LabelColumn? = nil, expected: ExpectedColumns? = nil,
-                     labelsOptional: Bool = false) throws -> InputData {
+                     labelsOptional: Bool = false, classNamesFile: Bool = true) throws -> InputData {
         guard let path = args.string(pathOption) else {
             throw CLIError.usage("--\(pathOption) is required", command: args.command)
         }
         // --image-shape and --class-names apply to whatever was read.
         return try ImageOptions.apply(try read(args, path: path, labels: labelsOption, labelColumn: labelColumn, expected: expected,
                                                labelsOptional: labelsOptional),
-                                      arguments: args, path: path)
+                                      arguments: args, path: path, classNamesFile: classNamesFile)
     }
 
     /// `load` before the image options.

@@ -55,7 +55,8 @@ enum ImageOptions {
     /// `--class-names` (or Fashion-MNIST's names for its IDX files, found by the directory or file name).
     /// - Throws: `CLIError.failure` naming the file and both shapes when the image shape does not fit
     ///   the features per row, or a label that `--class-names` does not name.
-    static func apply(_ input: InputData, arguments: ParsedArguments, path: String) throws -> InputData {
+    /// `classNamesFile: false` for a command whose own `--class-names` means something else (`tsne`).
+    static func apply(_ input: InputData, arguments: ParsedArguments, path: String, classNamesFile: Bool = true) throws -> InputData {
         var data = input
         if let text = arguments.string("image-shape") {
             let shape = try shape(text, command: arguments.command)
@@ -71,7 +72,8 @@ enum ImageOptions {
             data.test = try data.test.map(reshaped)
         }
         var names: [String]? = nil
-        if let file = arguments.string("class-names") {
+        let file = classNamesFile ? arguments.string("class-names") : nil
+        if let file {
             try DataInput.requireReadable(file)
             let text: String
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
@@ -88,7 +90,7 @@ enum ImageOptions {
             names = fashionMNISTClasses
         }
         if let names {
-            let source = arguments.string("class-names") ?? "Fashion-MNIST's class names"
+            let source = file ?? "Fashion-MNIST's class names"
             data.train = try renamed(data.train, names, source: source, file: path)
             data.test = try data.test.map { try renamed($0, names, source: source, file: path) }
         }

@@ -11,7 +11,7 @@ enum TSNECommand: Command {
     static let name = "tsne"
     static let summary = "embed data (or a model's layer) in 2-D with t-SNE; CSV and an HTML scatter plot"
     static var options: [OptionSpec] {
-        DataInput.options(test: false) + [
+        DataInput.options(test: false, classNamesFile: false) + [
             OptionSpec("out", value: "FILE", help: "embedding CSV: header x,y (and label when the data has labels), one row per input row"),
             OptionSpec("plot", value: "FILE", help: "self-contained HTML/SVG scatter plot, one colour per class"),
             OptionSpec("json", help: "progress and a final summary as JSON lines on standard output"),
@@ -195,7 +195,7 @@ enum TSNECommand: Command {
     /// The data through `train`'s readers, a source's test set appended after its training set; an NPY
     /// or IDX file without a labels file is read unlabelled (t-SNE needs no labels: say, activations from numpy).
     static func loadData(_ arguments: ParsedArguments, path: String) throws -> Dataset {
-        let loaded = try DataInput.load(arguments, labelsOptional: true)
+        let loaded = try DataInput.load(arguments, labelsOptional: true, classNamesFile: false)
         guard let test = loaded.test else { return loaded.train }
         return try concatenate(loaded.train, test, file: path)
     }

@@ -131,6 +131,24 @@ struct CNNCommandTests {
         for (a, b) in zip(saved.model.parameters, other.model.parameters) { #expect(a.variable.value == b.variable.value, "\(a.name)") }
     }
 
+    @Test("model-file checks count conv and batch-norm parameters before anything is allocated")
+    func modelFileCheck() throws {
+        let cnn = try architecture("cnn")
+        try ModelFileCheck.check(cnn, name: "m.safetensors", stored: 421_834)
+        do {
+            try ModelFileCheck.check(cnn, name: "m.safetensors", stored: 1000)
+            Issue.record("a file of 1000 values passed for 421,834 parameters")
+        } catch let CLIError.failure(message) {
+            #expect(message.contains("layer 4 (Conv2D(32→64, 3×3, same)) has 18496 parameters, more than the 1000 values"), "\(message)")
+        }
+        do {
+            try ModelFileCheck.check(Architecture(input: [512, 64, 64], layers: [.conv2D(1 << 20, kernel: 3)]), name: "huge.safetensors", stored: nil)
+            Issue.record("a conv layer of 4.8 × 10⁹ weights passed")
+        } catch let CLIError.failure(message) {
+            #expect(message.contains("layer 0") && message.contains("more than BLAS's"), "\(message)")
+        }
+    }
+
     @Test("report pictures: a BMP of the right size, filters and misclassified images captioned true → predicted")
     func reportImages() throws {
         let bmp = ReportImages.bmp(width: 3, height: 2, rgb: [255, 0, 0, 0, 255, 0, 0, 0, 255, 1, 2, 3, 4, 5, 6, 7, 8, 9])

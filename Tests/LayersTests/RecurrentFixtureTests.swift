@@ -17,6 +17,7 @@ private func load<S: BLASScalar>(_ file: SafeTensorsFile, _ name: String, as _: 
     switch file[name] {
     case let .float(t)?: return t.converted(to: S.self)
     case let .double(t)?: return t.converted(to: S.self)
+    case .int64?: throw SafeTensorsError.dtypeMismatch(file: file.fileName, tensor: name, expected: "F32 or F64", found: "I64")
     case nil: throw SafeTensorsError.missingTensor(file: file.fileName, tensor: name)
     }
 }

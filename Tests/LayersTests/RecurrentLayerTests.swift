@@ -13,6 +13,7 @@ private func tensor(_ file: SafeTensorsFile, _ name: String) throws -> Tensor<Do
     switch file[name] {
     case let .float(t)?: return t.converted(to: Double.self)
     case let .double(t)?: return t
+    case .int64?: throw SafeTensorsError.dtypeMismatch(file: file.fileName, tensor: name, expected: "F32 or F64", found: "I64")
     case nil: throw SafeTensorsError.missingTensor(file: file.fileName, tensor: name)
     }
 }
