@@ -183,6 +183,14 @@ struct DataInput {
     /// - Throws: `CLIError.failure` naming a label the model was not trained on.
     static func align(_ data: Dataset, to classNames: [String], file: String) throws -> [Int] {
         if data.classNames == classNames { return data.labels }
+        // A model trained before Fashion-MNIST's classes had names knows them as "0"…"9": the data's
+        // names go back to those label texts.
+        let fashion = ImageOptions.fashionMNISTClasses
+        if classNames == fashion.indices.map(String.init), data.classNames.allSatisfy(fashion.contains) {
+            var numbered = data
+            numbered.classNames = data.classNames.map { String(fashion.firstIndex(of: $0) ?? 0) }
+            return try align(numbered, to: classNames, file: file)
+        }
         var index: [String: Int] = [:]
         for (i, name) in classNames.enumerated() where index[name] == nil { index[name] = i }
         let mapping = try data.classNames.map { name -> Int in

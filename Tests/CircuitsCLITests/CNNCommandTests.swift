@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Layers
 import Tensor
@@ -195,6 +196,11 @@ struct CNNCommandTests {
         #expect(ImageOptions.isFashionMNIST("/usr/share/datasets/fashion-mnist") && ImageOptions.isFashionMNIST("/data/fashion/train-images-idx3-ubyte"))
         #expect(!ImageOptions.isFashionMNIST("/usr/share/datasets/mnist"))
         #expect(ImageOptions.fashionMNISTClasses.count == 10 && ImageOptions.fashionMNISTClasses[9] == "Ankle boot")
+        // A model saved before the classes had names ("0"…"9") still evaluates Fashion-MNIST's named data.
+        let named = try Dataset(features: Tensor<Float>(zeros: [3, 2]), labels: [0, 1, 2],
+                                classNames: ["Ankle boot", "Trouser", "T-shirt/top"])
+        #expect(try DataInput.align(named, to: (0..<10).map(String.init), file: "f") == [9, 1, 0])
+        #expect(throws: CLIError.self) { try DataInput.align(named, to: ["0", "1"], file: "f") }
     }
 
     @Test("torch.nn.Sequential loads a conv net's file with strict=True (batch norm buffers included) and predicts the same",
