@@ -5,7 +5,8 @@ import Tensor
 // 64 on Fashion-MNIST-sized images (conv1 1→32 3×3 on 28×28, pool1 2×2, conv2 32→64 3×3 on 14×14,
 // pool2 2×2; padding 1), each timed as one forward + backward on a tape — what the layer costs in a
 // training step — against PyTorch's conv2d / max_pool2d doing the same (Benchmarks/peers/
-// conv_layers_torch.py, a fresh subprocess per round, alternating with ours; medians).
+// conv_layers_torch.py). Both sides run as paired fresh processes (ours `CircuitsBench --worker
+// conv-layers`, PairedRunner.swift), alternating, with the same warm-up and sample rules; medians.
 //
 // Targets: conv2's forward + backward at ≥ 70% of the one-thread SGEMM peak measured in this run (FLOPs
 // 2·N·Cout·Hout·Wout·Cin·kh·kw forward, twice that backward), and conv1 (whose input needs no gradient:
@@ -97,6 +98,22 @@ private func perCall(_ body: () throws -> Void, minimumSeconds: Double, repetiti
     return median(try (0..<repetitions).map { _ in try seconds { for _ in 0..<n { try body() } } / Double(n) })
 }
 
+/// `CircuitsBench --worker conv-layers`: each layer of the small CNN timed as conv_layers_torch.py times
+/// torch's (3 warm calls, calls per sample for at least `--sample-ms`, median of `--repetitions` samples),
+/// one JSON record per layer: forward + backward ms, and the forward alone.
+func convLayersWorker(_ o: WorkerOptions) throws {
+    let batch = o.batches.first ?? 64
+    let minimumSeconds = Double(o.extra["sample-ms"] ?? "") .map { $0 / 1000 } ?? (o.quick ? 0.04 : 0.15)
+    for layer in ConvLayerBench.cnnLayers(batch: batch) {
+        for _ in 0..<3 { try layer.step() }
+        let ms = 1e3 * (try perCall(layer.step, minimumSeconds: minimumSeconds, repetitions: o.repetitions))
+        for _ in 0..<3 { try layer.forwardOnly() }
+        let forwardMS = 1e3 * (try perCall(layer.forwardOnly, minimumSeconds: minimumSeconds, repetitions: o.repetitions))
+        emitRecord(["name": layer.name, "value": ms, "unit": "ms", "batch": batch, "threads": o.threads,
+                    "forward_ms": forwardMS, "repetitions": o.repetitions, "version": "circuits"])
+    }
+}
+
 func convSuite(_ context: BenchContext) throws -> [BenchFigure] {
     let quick = context.quick
     let batch = 64
@@ -108,34 +125,39 @@ func convSuite(_ context: BenchContext) throws -> [BenchFigure] {
     let saved = BLAS.threads
     defer { BLAS.threads = saved }
     let runner = PeerRunner(context: context)
-    let layers = ConvLayerBench.cnnLayers(batch: batch)
+    let layers = ConvLayerBench.cnnLayers(batch: batch)   // names, labels and FLOPs (the worker times its own)
     let threadCounts = context.options.threads
 
-    // ours[threads][layer] and theirs[threads][layer]: per-round medians, in ms.
+    // ours[threads][layer] and theirs[threads][layer]: one median per fresh-process sample, in ms.
     var ours: [Int: [String: [Double]]] = [:], oursForward: [Int: [String: [Double]]] = [:]
     var theirs: [Int: [String: [Double]]] = [:], theirsForward: [Int: [String: [Double]]] = [:]
+    var contaminated: [Int: Int] = [:], retries: [Int: Int] = [:]
     var version = "?"
-    for round in 0..<rounds {
-        for threads in threadCounts {
-            BLAS.threads = threads
-            context.report.say("  (conv layers vs torch, threads=\(threads), round \(round + 1)/\(rounds))")
-            for layer in layers {
-                // Warm: the arena, the gradient buffers, OpenBLAS's worker threads (asleep after the peer ran).
-                for _ in 0..<3 { try layer.step() }
-                ours[threads, default: [:]][layer.name, default: []].append(
-                    1e3 * (try perCall(layer.step, minimumSeconds: minimumSeconds, repetitions: repetitions)))
-                oursForward[threads, default: [:]][layer.name, default: []].append(
-                    1e3 * (try perCall(layer.forwardOnly, minimumSeconds: minimumSeconds, repetitions: repetitions)))
-            }
-            var args = ["--threads", "\(threads)", "--batch", "\(batch)", "--repetitions", "\(repetitions)",
-                        "--sample-ms", "\(Int(minimumSeconds * 1000))"]
-            if quick { args.append("--quick") }
-            for r in runner.run("conv_layers_torch.py", args, timeout: 300) ?? [] {
+    for threads in threadCounts {
+        var args = ["--threads", "\(threads)", "--batch", "\(batch)", "--repetitions", "\(repetitions)",
+                    "--sample-ms", "\(Int(minimumSeconds * 1000))"]
+        if quick { args.append("--quick") }
+        var sides = [context.worker("conv-layers", args)]
+        if let peer = runner.side("conv_layers_torch.py", args, timeout: 300) { sides.append(peer) }
+        context.report.say("  (conv layers vs torch, threads=\(threads): \(rounds) rounds, each side in a fresh process)")
+        let result = runPaired(sides, rounds: rounds, threads: threads, report: context.report, label: "conv layers threads=\(threads)")
+        contaminated[threads] = result.contaminated
+        retries[threads] = result.retries
+        for (side, sample) in result.records.flatMap({ name, samples in samples.map { (name, $0) } }) {
+            for r in sample {
                 guard let v = r.value else { continue }
-                theirs[threads, default: [:]][r.name, default: []].append(v)
-                if let f = r.double("forward_ms") { theirsForward[threads, default: [:]][r.name, default: []].append(f) }
-                version = r.version ?? version
+                if side == "circuits" {
+                    ours[threads, default: [:]][r.name, default: []].append(v)
+                    if let f = r.double("forward_ms") { oursForward[threads, default: [:]][r.name, default: []].append(f) }
+                } else {
+                    theirs[threads, default: [:]][r.name, default: []].append(v)
+                    if let f = r.double("forward_ms") { theirsForward[threads, default: [:]][r.name, default: []].append(f) }
+                    version = r.version ?? version
+                }
             }
+        }
+        if ours[threads] == nil {
+            throw WorkerFailure(description: "conv-layers worker gave no figures at threads=\(threads): \(result.unavailable["circuits"] ?? "no output")")
         }
     }
 
@@ -155,11 +177,14 @@ func convSuite(_ context: BenchContext) throws -> [BenchFigure] {
                                gflops / (peak * Double(threads)) * 100, threads, peak)
             }
             note += base == nil ? "; torch not measured"
-                : "; torch \(version), medians of \(ours[threads]![layer.name]!.count) rounds interleaved"
+                : "; torch \(version), medians of \(ours[threads]![layer.name]!.count) fresh-process samples per side, alternating"
+                  + ((retries[threads] ?? 0) > 0 ? "; \(retries[threads]!) sample(s) retaken after the core check" : "")
             var f = BenchFigure(suite: "conv", name: "\(layer.label) forward+backward batch=\(batch) threads=\(threads)",
                                 value: ms, unit: "ms", baseline: base, baselineName: "torch",
                                 ratio: base.map { $0 / ms }, note: note)
             if layer.name == "conv1" { f.requireRatio(atLeast: 2, "≥ 2× torch") }
+            // Times, not rates: the spread is the same relative measure either way.
+            f.judgeNoise(ours: ours[threads]![layer.name]!, theirs: theirSamples, contaminated: contaminated[threads] ?? 0)
             figures.append(f)
         }
     }
@@ -174,6 +199,7 @@ func convSuite(_ context: BenchContext) throws -> [BenchFigure] {
                             baselineName: "measured SGEMM peak × threads", ratio: gflops / (peak * Double(threads)),
                             note: String(format: "%.0f MFLOP per call (forward once, backward twice)", layer.stepFLOPs / 1e6))
         if threads == 1 { f.requireRatio(atLeast: 0.70, "≥ 70% of the SGEMM peak") }
+        f.judgeNoise(ours: ours[threads]![layer.name]!, theirs: [], contaminated: contaminated[threads] ?? 0)
         figures.append(f)
     }
 
@@ -218,7 +244,7 @@ private func batchFoldedComparison(_ context: BenchContext, batch n: Int, minimu
         }
     }
     try perImage()
-    try folded()
+    folded()
     // Same numbers both ways (up to summation order inside the GEMM).
     let ours = try Tensor.conv2D(x, weight: w, bias: b, padding: 1)
     var worst: Float = 0

@@ -40,6 +40,11 @@ func coreScaling(threads: Int) -> Double {
 /// The smallest scaling that counts as "all cores available" for `threads` threads.
 func fullScaling(threads: Int) -> Double { threads <= 1 ? 0 : 0.8 * Double(threads) }
 
+/// A worker that produced no figures: the suite cannot compare anything without our side.
+struct WorkerFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
 /// One side of a comparison: a program and its arguments, run once per sample.
 struct Side {
     var name: String

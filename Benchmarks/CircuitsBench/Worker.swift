@@ -75,6 +75,7 @@ func runWorker(_ name: String, _ arguments: [String]) -> Int32 {
         BLAS.threads = options.threads
         switch name {
         case "mlp-step": try mlpStepWorker(options)
+        case "conv-layers": try convLayersWorker(options)
         case "lstm-lm-step": try lstmLanguageModelStepWorker(options)
         case "min-char-rnn": try minCharRNNWorker(options)
         default:
@@ -91,7 +92,7 @@ func runWorker(_ name: String, _ arguments: [String]) -> Int32 {
     }
 }
 
-let knownWorkers = ["mlp-step", "lstm-lm-step", "min-char-rnn"]
+let knownWorkers = ["mlp-step", "conv-layers", "lstm-lm-step", "min-char-rnn"]
 
 /// The 784-256-10 training step, timed as `Benchmarks/peers/mlp_step_torch.py` times torch's: batches
 /// cut before timing and cycled, 50 warm-up steps (20 with --quick), then `repetitions` timings of

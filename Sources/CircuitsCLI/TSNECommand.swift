@@ -193,17 +193,9 @@ enum TSNECommand: Command {
     }
 
     /// The data through `train`'s readers, a source's test set appended after its training set; an NPY
-    /// file without a labels file is read unlabelled (t-SNE needs no labels: say, activations from numpy).
+    /// or IDX file without a labels file is read unlabelled (t-SNE needs no labels: say, activations from numpy).
     static func loadData(_ arguments: ParsedArguments, path: String) throws -> Dataset {
-        let isNPY = (try? arguments.choice("format", DataInput.formats)) == "npy"
-            || ((arguments.string("format") ?? "auto") == "auto" && (path.hasSuffix(".npy") || path.hasSuffix(".npy.gz")))
-        let loaded: InputData
-        do {
-            loaded = try DataInput.load(arguments)
-        } catch DataError.fileNotFound(_) where isNPY && arguments.string("labels") == nil && FileManager.default.fileExists(atPath: path) {
-            // The features are there; only the labels file the reader looked for is not.
-            return try Dataset(features: try NPYReader.readFeatures(path: path), labels: [], classNames: [])
-        }
+        let loaded = try DataInput.load(arguments, labelsOptional: true)
         guard let test = loaded.test else { return loaded.train }
         return try concatenate(loaded.train, test, file: path)
     }

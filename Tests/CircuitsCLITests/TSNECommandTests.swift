@@ -88,14 +88,14 @@ struct TSNECommandTests {
         try "a,b,c\n1,2,x\n3,4,y\n5,nan,x\n7,8,y\n9,10,x\n11,12,y\n".write(toFile: nanCSV, atomically: true, encoding: .utf8)
         let csvNaN = circuits(["tsne", "--data", nanCSV, "--out", out, "--perplexity", "2"])
         #expect(csvNaN.code == .failure && csvNaN.errors.contains("nan.csv:4:2"), "\(csvNaN.errors)")
-        // …and NaN in binary floats (an unlabelled NPY file) is caught before t-SNE starts.
+        // …and so does the NPY reader for NaN in binary floats (an unlabelled file), naming row and column.
         let npy = dir.appendingPathComponent("features.npy").path
         var values = (0..<12).map { Float($0) }
         values[5] = .nan
         try writeNPY(values, rows: 6, columns: 2, to: npy)
         let withNaN = circuits(["tsne", "--data", npy, "--out", out, "--perplexity", "2"])
         #expect(withNaN.code == .failure)
-        #expect(withNaN.errors.contains("row 2, column 1 (0-based) is nan"), "\(withNaN.errors)")
+        #expect(withNaN.errors.contains("features.npy, row 2, column 1 (0-based): expected a finite number, found NaN"), "\(withNaN.errors)")
         values[5] = 5
         try writeNPY(values, rows: 6, columns: 2, to: npy)
         let fine = circuits(["tsne", "--data", npy, "--out", out, "--perplexity", "2"])
