@@ -29,15 +29,18 @@ public final class Sequential<Scalar: BLASScalar> {
         self.inputShape = inputShape
         self.shapes = shapes
         fusedWithPrevious = layers.indices.map { $0 > 0 && layers[$0].canFuse(layers[$0 - 1].spec) }
+        let splitting: Set = [Conv2DConfiguration.kind, MaxPool2DConfiguration.kind, AvgPool2DConfiguration.kind,
+                              GlobalAveragePoolConfiguration.kind]
+        splitsOwnWork = layers.contains { splitting.contains($0.spec.kind) }
     }
 
     /// Whether layer i runs layer i − 1 in its own kernel (`Layer.canFuse`: a ReLU before max pooling).
     let fusedWithPrevious: [Bool]
 
-    /// Whether the model's time goes to ops that split their own work across threads (a model of
-    /// images: convolutions, pooling): training and prediction then run them under
-    /// `Parallel.withOwnThreads`.
-    public var splitsOwnWork: Bool { inputShape.count > 1 }
+    /// Whether the model's time goes to ops that split their own work across threads (convolutions,
+    /// pooling): training and prediction then run them under `Parallel.withOwnThreads`. Recurrent and
+    /// dense models leave the threads to OpenBLAS, whose GEMMs are their work.
+    public let splitsOwnWork: Bool
 
     /// Runs layers `0..<k` on `x`, pairs that fuse as one kernel (a pair cut by `k` runs apart).
     @_specialize(where Scalar == Float)
@@ -215,8 +218,14 @@ public final class Sequential<Scalar: BLASScalar> {
             return try self.run(Variable(chunk.reshaped([chunk.shape[0]] + inputShape), requiresGrad: false), through: k).value
         }
         if splitsOwnWork && Parallel.ownThreads == nil {
-            return try Parallel.withOwnThreads { try activations(x, throughLayer: k, batchSize: batchSize) }
+            return try Parallel.withOwnThreads { try chunked(x, through: k, batchSize: batchSize, run: run) }
         }
+        return try chunked(x, through: k, batchSize: batchSize, run: run)
+    }
+
+    /// `run` over chunks of `x`, joined: the chunk size keeps every intermediate under 2²² scalars.
+    private func chunked(_ x: Tensor<Scalar>, through k: Int, batchSize: Int,
+                         run: (Tensor<Scalar>) throws -> Tensor<Scalar>) throws -> Tensor<Scalar> {
         // The small CNN's first conv map is 25,088 scalars per example: 2048 of them would be 205 MB per
         // intermediate, freshly mapped for every chunk (no tape, no arena). 2²² scalars (16 MB in Float)
         // still give the ops hundreds of images to split across threads.
