@@ -62,21 +62,7 @@ final class CNNStepBench {
 
     /// Median milliseconds of forward + loss, backward, and the rest (update, checks) over `steps` steps.
     func phases(steps: Int) throws -> (forward: Double, backward: Double, update: Double) {
-        var forward: [Double] = [], backward: [Double] = [], update: [Double] = []
-        var scored: UInt64 = 0, backwardDone: UInt64 = 0
-        trainer.gradientHook = { _ in backwardDone = DispatchTime.now().uptimeNanoseconds }
-        defer { trainer.gradientHook = nil }
-        for _ in 0..<steps {
-            let (x, y) = batches[cursor]
-            cursor = (cursor + 1) % batches.count
-            let start = DispatchTime.now().uptimeNanoseconds
-            try trainer.step(x, .classes(y), scores: { _ in scored = DispatchTime.now().uptimeNanoseconds })
-            let end = DispatchTime.now().uptimeNanoseconds
-            forward.append(Double(scored - start) / 1e6)
-            backward.append(Double(backwardDone - scored) / 1e6)
-            update.append(Double(end - backwardDone) / 1e6)
-        }
-        return (median(forward), median(backward), median(update))
+        try stepPhases(trainer, batches: batches, cursor: &cursor, steps: steps)
     }
 }
 

@@ -57,21 +57,7 @@ final class MLPStepBench {
     /// backward (until the trainer's gradient hook runs), and the rest — finiteness check, optimizer
     /// update, tape reset. A kernel that regresses shows up here before it hides in a ratio.
     func phases(steps: Int) throws -> (forward: Double, backward: Double, update: Double) {
-        var forward: [Double] = [], backward: [Double] = [], update: [Double] = []
-        var scored: UInt64 = 0, backwardDone: UInt64 = 0
-        trainer.gradientHook = { _ in backwardDone = DispatchTime.now().uptimeNanoseconds }
-        defer { trainer.gradientHook = nil }
-        for _ in 0..<steps {
-            let (x, y) = batches[cursor]
-            cursor = (cursor + 1) % batches.count
-            let start = DispatchTime.now().uptimeNanoseconds
-            try trainer.step(x, .classes(y), scores: { _ in scored = DispatchTime.now().uptimeNanoseconds })
-            let end = DispatchTime.now().uptimeNanoseconds
-            forward.append(Double(scored - start) / 1e6)
-            backward.append(Double(backwardDone - scored) / 1e6)
-            update.append(Double(end - backwardDone) / 1e6)
-        }
-        return (median(forward), median(backward), median(update))
+        try stepPhases(trainer, batches: batches, cursor: &cursor, steps: steps)
     }
 
     /// Steps per timed sample, as the torch peer chooses them: at least 10, about `examples` examples.
@@ -165,4 +151,27 @@ func mlpSuite(_ context: BenchContext) throws -> [BenchFigure] {
         }
     }
     return figures
+}
+
+/// Median milliseconds of a training step's three phases over `steps` steps of `trainer`, cycling through
+/// `batches` from `cursor` (the MLP and CNN step benchmarks): forward with the loss (until the scores
+/// exist), backward (until the trainer's gradient hook runs), and the rest — finiteness check, optimizer
+/// update, tape reset.
+func stepPhases(_ trainer: Trainer<Float>, batches: [(x: Tensor<Float>, y: [Int])], cursor: inout Int,
+                steps: Int) throws -> (forward: Double, backward: Double, update: Double) {
+    var forward: [Double] = [], backward: [Double] = [], update: [Double] = []
+    var scored: UInt64 = 0, backwardDone: UInt64 = 0
+    trainer.gradientHook = { _ in backwardDone = DispatchTime.now().uptimeNanoseconds }
+    defer { trainer.gradientHook = nil }
+    for _ in 0..<steps {
+        let (x, y) = batches[cursor]
+        cursor = (cursor + 1) % batches.count
+        let start = DispatchTime.now().uptimeNanoseconds
+        try trainer.step(x, .classes(y), scores: { _ in scored = DispatchTime.now().uptimeNanoseconds })
+        let end = DispatchTime.now().uptimeNanoseconds
+        forward.append(Double(scored - start) / 1e6)
+        backward.append(Double(backwardDone - scored) / 1e6)
+        update.append(Double(end - backwardDone) / 1e6)
+    }
+    return (median(forward), median(backward), median(update))
 }
