@@ -46,6 +46,7 @@ for suite in options.suites {
         case .peers: report.add(try peersSuite(context))
         case .conv: report.add(try convSuite(context))
         case .cnn: report.add(try cnnSuite(context))
+        case .cnnAccuracy: report.add(try cnnAccuracySuite(context))
         case .word2vec: report.add(try word2vecSuite(context))
         case .tsne: report.add(try tsneSuite(context))
         case .recurrent: report.add(try recurrentSuite(context))

@@ -4,7 +4,7 @@
 /// ```swift
 /// var rng = SeededRNG(seed: 1)
 /// let model = try Sequential<Float>(inputShape: [784], specs: [.dense(256), .relu, .dense(10)], rng: &rng)
-/// let scores = try model.predict(images)          // [n, 10], no tape
+/// let scores = try model.predict(images)          // [n, 10], evaluation mode
 /// ```
 public final class Sequential<Scalar: BLASScalar> {
     public let layers: [any Layer<Scalar>]
@@ -36,6 +36,10 @@ public final class Sequential<Scalar: BLASScalar> {
 
     /// Whether layer i runs layer i − 1 in its own kernel (`Layer.canFuse`: a ReLU before max pooling).
     let fusedWithPrevious: [Bool]
+
+    /// The arena of `predict` and `activations`: one chunk's intermediates, kept between calls so that
+    /// evaluating after every epoch allocates nothing new (see `activations`).
+    let inferenceTape = Tape<Scalar>()
 
     /// Whether the model's time goes to ops that split their own work across threads (convolutions,
     /// pooling): training and prediction then run them under `Parallel.withOwnThreads`. Recurrent and
@@ -214,8 +218,17 @@ public final class Sequential<Scalar: BLASScalar> {
         let wasTraining = isTraining
         isTraining = false
         defer { isTraining = wasTraining }
+        // Every chunk's intermediates come from `inferenceTape`'s arena: the first chunk of the first call
+        // allocates them, every later chunk and call reuses them. Fresh buffers per chunk made peak memory
+        // grow with the number of epochs: glibc raises its mmap threshold after the first 16 MB buffer is
+        // freed, the next chunks' 2–16 MB buffers then came from the heap, and each epoch's evaluation
+        // left it more fragmented (`circuits train --model cnn`: peak RSS 643, 675, 723 MB after epochs
+        // 1, 2, 4, 781 MB after 16). The kernels are recorded but never played back; `reset` drops them.
+        let tape = inferenceTape
+        defer { tape.reset() }
         func run(_ chunk: Tensor<Scalar>) throws -> Tensor<Scalar> {
-            return try self.run(Variable(chunk.reshaped([chunk.shape[0]] + inputShape), requiresGrad: false), through: k).value
+            tape.reset()
+            return try self.run(tape.constant(chunk.reshaped([chunk.shape[0]] + inputShape)), through: k).value
         }
         if splitsOwnWork && Parallel.ownThreads == nil {
             return try Parallel.withOwnThreads { try chunked(x, through: k, batchSize: batchSize, run: run) }
@@ -227,8 +240,8 @@ public final class Sequential<Scalar: BLASScalar> {
     private func chunked(_ x: Tensor<Scalar>, through k: Int, batchSize: Int,
                          run: (Tensor<Scalar>) throws -> Tensor<Scalar>) throws -> Tensor<Scalar> {
         // The small CNN's first conv map is 25,088 scalars per example: 2048 of them would be 205 MB per
-        // intermediate, freshly mapped for every chunk (no tape, no arena). 2²² scalars (16 MB in Float)
-        // still give the ops hundreds of images to split across threads.
+        // intermediate. 2²² scalars (16 MB in Float) still give the ops hundreds of images to split across
+        // threads.
         let widest = ([inputShape] + shapes.prefix(k)).map { $0.reduce(1, *) }.max() ?? 1
         let chunk = Swift.max(1, Swift.min(batchSize, (1 << 22) / Swift.max(widest, 1)))
         let n = x.shape[0]
