@@ -191,6 +191,13 @@ struct DataInput {
             numbered.classNames = data.classNames.map { String(fashion.firstIndex(of: $0) ?? 0) }
             return try align(numbered, to: classNames, file: file)
         }
+        // A model trained with `--class-names` knows label k as its name; data that still says "k" (the
+        // file it was trained on) means that class.
+        let known = Set(classNames)
+        if !data.classNames.contains(where: known.contains),
+           data.classNames.allSatisfy({ text in Int(text).map { classNames.indices.contains($0) && String($0) == text } ?? false }) {
+            return data.labels.map { Int(data.classNames[$0]) ?? 0 }
+        }
         var index: [String: Int] = [:]
         for (i, name) in classNames.enumerated() where index[name] == nil { index[name] = i }
         let mapping = try data.classNames.map { name -> Int in

@@ -201,6 +201,11 @@ struct CNNCommandTests {
                                 classNames: ["Ankle boot", "Trouser", "T-shirt/top"])
         #expect(try DataInput.align(named, to: (0..<10).map(String.init), file: "f") == [9, 1, 0])
         #expect(throws: CLIError.self) { try DataInput.align(named, to: ["0", "1"], file: "f") }
+        // …and a model trained with --class-names evaluates the numbered file it was trained on.
+        let numbered = try Dataset(features: Tensor<Float>(zeros: [3, 2]), labels: [0, 1, 2], classNames: ["2", "0", "1"])
+        #expect(try DataInput.align(numbered, to: ["cat", "dog", "owl"], file: "f") == [2, 0, 1])
+        let beyond = try Dataset(features: Tensor<Float>(zeros: [1, 2]), labels: [0], classNames: ["3"])
+        #expect(throws: CLIError.self) { try DataInput.align(beyond, to: ["cat", "dog", "owl"], file: "f") }
     }
 
     @Test("torch.nn.Sequential loads a conv net's file with strict=True (batch norm buffers included) and predicts the same",
