@@ -90,6 +90,10 @@ final class LSTMLanguageModelBench {
 
     /// One training step; `marks` receives the time after the loss and after backward (for `phases`).
     func step(marks: ((Int) -> Void)? = nil) throws {
+        try Parallel.withOwnThreads { try ownThreadsStep(marks: marks) }
+    }
+
+    private func ownThreadsStep(marks: ((Int) -> Void)?) throws {
         let (ids, targets) = batches[cursor]
         cursor = (cursor + 1) % batches.count
         for p in parameters { p.variable.zeroGrad() }

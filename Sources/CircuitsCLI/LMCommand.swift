@@ -305,18 +305,22 @@ enum LMTrain {
                         ?? Double(epoch * streams.chunks + chunk) / Double(max(epochs * streams.chunks, 1))
                     adam.learningRate = learningRate * 0.5 * (1 + Foundation.cos(Double.pi * progress))
                 }
-                for p in parameters { p.variable.zeroGrad() }
-                let (scores, final) = try model.scores(ids: inputs, batch: streams.batch, steps: length, initial: state, tape: tape)
-                let loss = try scores.softmaxCrossEntropy(labels: targets)
-                try tape.backward(loss)
-                let value = Double(loss.value[flat: 0])
-                guard value.isFinite else { throw CLIError.failure("training diverged at epoch \(epoch + 1), chunk \(chunk + 1): loss \(value) (try a smaller --lr)") }
-                _ = clipGradients(parameters, maxNorm: clip)
-                try adam.step(parameters)
-                // Truncated BPTT: the final states become the next chunk's constant initial states, copied
-                // out of the arena before the tape reuses it.
-                if state == nil { state = RecurrentState(copying: final) } else { state!.assign(final) }
-                tape.reset()
+                // The recurrent ops cut their work across the threads themselves (Tensor+Recurrent.swift).
+                let value: Double = try Parallel.withOwnThreads {
+                    for p in parameters { p.variable.zeroGrad() }
+                    let (scores, final) = try model.scores(ids: inputs, batch: streams.batch, steps: length, initial: state, tape: tape)
+                    let loss = try scores.softmaxCrossEntropy(labels: targets)
+                    try tape.backward(loss)
+                    let value = Double(loss.value[flat: 0])
+                    guard value.isFinite else { throw CLIError.failure("training diverged at epoch \(epoch + 1), chunk \(chunk + 1): loss \(value) (try a smaller --lr)") }
+                    _ = clipGradients(parameters, maxNorm: clip)
+                    try adam.step(parameters)
+                    // Truncated BPTT: the final states become the next chunk's constant initial states, copied
+                    // out of the arena before the tape reuses it.
+                    if state == nil { state = RecurrentState(copying: final) } else { state!.assign(final) }
+                    tape.reset()
+                    return value
+                }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 trainedSeconds += seconds; rowSeconds += seconds
                 characters += targets.count; rowCharacters += targets.count

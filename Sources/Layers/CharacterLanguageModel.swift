@@ -95,12 +95,15 @@ public final class CharacterLanguageModel<Scalar: BLASScalar> {
         let streams = TextStreams(ids: ids, batch: batch, steps: steps)
         var state: RecurrentState<Scalar>? = nil
         var total = 0.0, count = 0
-        for chunk in 0..<streams.chunks {
-            let (inputs, targets, length) = streams.chunk(chunk)
-            let (s, final) = try scores(ids: inputs, batch: streams.batch, steps: length, initial: state, tape: nil)
-            total += try Self.summedCrossEntropy(s.value, targets: targets)
-            count += targets.count
-            state = final
+        // The recurrent ops cut their work across the threads themselves (Tensor+Recurrent.swift).
+        try Parallel.withOwnThreads {
+            for chunk in 0..<streams.chunks {
+                let (inputs, targets, length) = streams.chunk(chunk)
+                let (s, final) = try scores(ids: inputs, batch: streams.batch, steps: length, initial: state, tape: nil)
+                total += try Self.summedCrossEntropy(s.value, targets: targets)
+                count += targets.count
+                state = final
+            }
         }
         return count == 0 ? .nan : total / Double(count)
     }

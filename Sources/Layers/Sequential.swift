@@ -30,7 +30,7 @@ public final class Sequential<Scalar: BLASScalar> {
         self.shapes = shapes
         fusedWithPrevious = layers.indices.map { $0 > 0 && layers[$0].canFuse(layers[$0 - 1].spec) }
         let splitting: Set = [Conv2DConfiguration.kind, MaxPool2DConfiguration.kind, AvgPool2DConfiguration.kind,
-                              GlobalAveragePoolConfiguration.kind]
+                              GlobalAveragePoolConfiguration.kind, RecurrentConfiguration.kind]
         splitsOwnWork = layers.contains { splitting.contains($0.spec.kind) }
     }
 
@@ -42,8 +42,8 @@ public final class Sequential<Scalar: BLASScalar> {
     let inferenceTape = Tape<Scalar>()
 
     /// Whether the model's time goes to ops that split their own work across threads (convolutions,
-    /// pooling): training and prediction then run them under `Parallel.withOwnThreads`. Recurrent and
-    /// dense models leave the threads to OpenBLAS, whose GEMMs are their work.
+    /// pooling, recurrent layers): training and prediction then run them under
+    /// `Parallel.withOwnThreads`. Dense models leave the threads to OpenBLAS, whose GEMMs are their work.
     public let splitsOwnWork: Bool
 
     /// Runs layers `0..<k` on `x`, pairs that fuse as one kernel (a pair cut by `k` runs apart).

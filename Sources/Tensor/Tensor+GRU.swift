@@ -60,33 +60,37 @@ extension Variable {
 
         try Tensor.inputProjection(op, s, input: input, weights: weights, hiddenBiasColumns: 2 * h, into: pp)
         if t == 0 { Tensor.copyState(h0, into: hNp, count: n * h) } else { Tensor.writeInitialState(h0, s, into: hp, step: reversed ? t - 1 : 0) }
-        for k in 0..<t {
-            let step = reversed ? t - 1 - k : k
-            let next = reversed ? step - 1 : step + 1
-            let last = k == t - 1
-            try Tensor.stridedGEMM(op, transposeA: false, transposeB: true, m: n, n: w, k: h, a: hp + step * h, lda: t * h,
-                                   b: whh, ldb: h, beta: 0, c: qp + step * w, ldc: t * w)
-            for row in 0..<n {
-                let o = row * t + step
-                let hOld = hp + o * h
-                let hNext = last ? hNp + row * h : hp + (row * t + next) * h
-                let yr = yp + o * h
-                guard mask.isActive(row: row, step: step) else {
-                    hNext.update(from: hOld, count: h)
-                    yr.update(repeating: 0, count: h)
-                    continue
-                }
-                let a = pp + o * w, q = qp + o * w, g = gp + o * w
-                let an = a + 2 * h, qn = q + 2 * h, gr = g, gz = g + h, gn = g + 2 * h
-                forEachEight(2 * h) { j, m in store(lanes(a, j, m) + lanes(q, j, m), a, j, m) }
-                sigmoidKernel(a, g, count: 2 * h)                 // r, z
-                if let bhn { forEachEight(h) { j, m in store(lanes(qn, j, m) + lanes(bhn, j, m), qn, j, m) } }
-                forEachEight(h) { j, m in store(lanes(an, j, m) + lanes(gr, j, m) * lanes(qn, j, m), an, j, m) }
-                tanhKernel(an, gn, count: h)                      // n
-                forEachEight(h) { j, m in
-                    let z = lanes(gz, j, m), v = (1 - z) * lanes(gn, j, m) + z * lanes(hOld, j, m)
-                    store(v, yr, j, m)
-                    store(v, hNext, j, m)
+        // Each thread steps its run of the batch's rows through every time step (`forEachPart`).
+        try Tensor<Scalar>.forEachPart(n, cost: t * w * (2 * h + 16)) { rows in
+            let r0 = rows.lowerBound
+            for k in 0..<t {
+                let step = reversed ? t - 1 - k : k
+                let next = reversed ? step - 1 : step + 1
+                let last = k == t - 1
+                try Tensor.stridedGEMM(op, transposeA: false, transposeB: true, m: rows.count, n: w, k: h, a: hp + r0 * t * h + step * h, lda: t * h,
+                                       b: whh, ldb: h, beta: 0, c: qp + r0 * t * w + step * w, ldc: t * w)
+                for row in rows {
+                    let o = row * t + step
+                    let hOld = hp + o * h
+                    let hNext = last ? hNp + row * h : hp + (row * t + next) * h
+                    let yr = yp + o * h
+                    guard mask.isActive(row: row, step: step) else {
+                        hNext.update(from: hOld, count: h)
+                        yr.update(repeating: 0, count: h)
+                        continue
+                    }
+                    let a = pp + o * w, q = qp + o * w, g = gp + o * w
+                    let an = a + 2 * h, qn = q + 2 * h, gr = g, gz = g + h, gn = g + 2 * h
+                    forEachEight(2 * h) { j, m in store(lanes(a, j, m) + lanes(q, j, m), a, j, m) }
+                    sigmoidKernel(a, g, count: 2 * h)                 // r, z
+                    if let bhn { forEachEight(h) { j, m in store(lanes(qn, j, m) + lanes(bhn, j, m), qn, j, m) } }
+                    forEachEight(h) { j, m in store(lanes(an, j, m) + lanes(gr, j, m) * lanes(qn, j, m), an, j, m) }
+                    tanhKernel(an, gn, count: h)                      // n
+                    forEachEight(h) { j, m in
+                        let z = lanes(gz, j, m), v = (1 - z) * lanes(gn, j, m) + z * lanes(hOld, j, m)
+                        store(v, yr, j, m)
+                        store(v, hNext, j, m)
+                    }
                 }
             }
         }
@@ -101,34 +105,37 @@ extension Variable {
             // `pre`, the hidden side's into `hid` (each element of q read before it is overwritten).
             let di = pre.unsafeWritePointer, dq = hid.unsafeWritePointer
             let g = gates.unsafeReadPointer, hOldAll = hPrev.unsafeReadPointer
-            for k in (0..<t).reversed() {
-                let step = reversed ? t - 1 - k : k
-                for row in 0..<n {
-                    let o = row * t + step
-                    let dir = di + o * w, dqr = dq + o * w, dhr = dh + row * h
-                    guard mask.isActive(row: row, step: step) else {
-                        dir.update(repeating: 0, count: w)
-                        dqr.update(repeating: 0, count: w)
-                        continue
+            try Tensor<Scalar>.forEachPart(n, cost: t * w * (2 * h + 16)) { rows in
+                let r0 = rows.lowerBound
+                for k in (0..<t).reversed() {
+                    let step = reversed ? t - 1 - k : k
+                    for row in rows {
+                        let o = row * t + step
+                        let dir = di + o * w, dqr = dq + o * w, dhr = dh + row * h
+                        guard mask.isActive(row: row, step: step) else {
+                            dir.update(repeating: 0, count: w)
+                            dqr.update(repeating: 0, count: w)
+                            continue
+                        }
+                        let dyr = dY.map { $0 + o * h }
+                        let gr = g + o * w, hOld = hOldAll + o * h
+                        let gz = gr + h, gn = gr + 2 * h
+                        let dir_z = dir + h, dir_n = dir + 2 * h, dq_z = dqr + h, dq_n = dqr + 2 * h
+                        forEachEight(h) { j, m in
+                            let r = lanes(gr, j, m), z = lanes(gz, j, m), nn = lanes(gn, j, m), q = lanes(dq_n, j, m)
+                            var d = lanes(dhr, j, m)
+                            if let dyr { d += lanes(dyr, j, m) }
+                            let dan = d * (1 - z) * (1 - nn * nn)
+                            let daz = d * (lanes(hOld, j, m) - nn) * z * (1 - z)
+                            let dar = dan * q * r * (1 - r)
+                            store(dar, dir, j, m); store(daz, dir_z, j, m); store(dan, dir_n, j, m)
+                            store(dar, dqr, j, m); store(daz, dq_z, j, m); store(dan * r, dq_n, j, m)
+                            store(d * z, dhr, j, m)
+                        }
                     }
-                    let dyr = dY.map { $0 + o * h }
-                    let gr = g + o * w, hOld = hOldAll + o * h
-                    let gz = gr + h, gn = gr + 2 * h
-                    let dir_z = dir + h, dir_n = dir + 2 * h, dq_z = dqr + h, dq_n = dqr + 2 * h
-                    forEachEight(h) { j, m in
-                        let r = lanes(gr, j, m), z = lanes(gz, j, m), nn = lanes(gn, j, m), q = lanes(dq_n, j, m)
-                        var d = lanes(dhr, j, m)
-                        if let dyr { d += lanes(dyr, j, m) }
-                        let dan = d * (1 - z) * (1 - nn * nn)
-                        let daz = d * (lanes(hOld, j, m) - nn) * z * (1 - z)
-                        let dar = dan * q * r * (1 - r)
-                        store(dar, dir, j, m); store(daz, dir_z, j, m); store(dan, dir_n, j, m)
-                        store(dar, dqr, j, m); store(daz, dq_z, j, m); store(dan * r, dq_n, j, m)
-                        store(d * z, dhr, j, m)
-                    }
+                    try Tensor.stridedGEMM(op, transposeA: false, transposeB: false, m: rows.count, n: h, k: w, a: dq + r0 * t * w + step * w, lda: t * w,
+                                           b: whh, ldb: h, beta: 1, c: dh + r0 * h, ldc: h)
                 }
-                try Tensor.stridedGEMM(op, transposeA: false, transposeB: false, m: n, n: h, k: w, a: dq + step * w, lda: t * w,
-                                       b: whh, ldb: h, beta: 1, c: dh, ldc: h)
             }
             Tensor.accumulateState(h0, dh, count: n * h)
             try Tensor.inputProjectionBackward(op, s, input: input, weights: weights, gradient: di)

@@ -18,7 +18,8 @@
 //
 // Kernels: the input projection of all steps is one GEMM; each step is one GEMM (h_{t−1}·W_hhᵀ) and one
 // pass over the gates that applies σ/tanh and forms c_t and h_t; backward is one pass over the gates and
-// one GEMM (da·W_hh) per step, then dW_ih, dW_hh and dx as one GEMM each over all steps.
+// one GEMM (da·W_hh) per step, then dW_ih, dW_hh and dx as one GEMM each over all steps. The per-step
+// work runs in runs of rows, one per thread (`forEachPart`).
 
 extension Variable {
     /// An LSTM layer (one direction) over the whole sequence `input`, with PyTorch's equations, gate order
@@ -73,37 +74,43 @@ extension Variable {
             Tensor.writeInitialState(h0, s, into: hp, step: reversed ? t - 1 : 0)
             Tensor.writeInitialState(c0, s, into: cp, step: reversed ? t - 1 : 0)
         }
-        for k in 0..<t {
-            let step = reversed ? t - 1 - k : k
-            let next = reversed ? step - 1 : step + 1
-            let last = k == t - 1
-            // a_t += h_{t−1}·W_hhᵀ: N rows T·H apart in, N rows T·4H apart out.
-            try Tensor.stridedGEMM(op, transposeA: false, transposeB: true, m: n, n: w, k: h, a: hp + step * h, lda: t * h,
-                                   b: whh, ldb: h, beta: 1, c: pp + step * w, ldc: t * w)
-            for row in 0..<n {
-                let o = row * t + step
-                let hNext = last ? hNp + row * h : hp + (row * t + next) * h
-                let cNext = last ? cNp + row * h : cp + (row * t + next) * h
-                let cOld = cp + o * h, yr = yp + o * h
-                guard mask.isActive(row: row, step: step) else {
-                    hNext.update(from: hp + o * h, count: h)
-                    cNext.update(from: cOld, count: h)
-                    yr.update(repeating: 0, count: h)
-                    continue
-                }
-                let a = pp + o * w, g = gp + o * w, tc = tp + o * h
-                sigmoidKernel(a, g, count: 2 * h)                 // i, f
-                tanhKernel(a + 2 * h, g + 2 * h, count: h)        // g
-                sigmoidKernel(a + 3 * h, g + 3 * h, count: h)     // o
-                // One pointer per gate, so the loops index with j alone (no overflow-checked offsets,
-                // which keep LLVM from vectorizing).
-                let gi = UnsafePointer(g), gf = gi + h, gg = gi + 2 * h, go = gi + 3 * h
-                for j in 0..<h { cNext[j] = gf[j] * cOld[j] + gi[j] * gg[j] }
-                tanhKernel(UnsafePointer(cNext), tc, count: h)
-                for j in 0..<h {
-                    let v = go[j] * tc[j]
-                    yr[j] = v
-                    hNext[j] = v
+        // The rows of a batch are independent recurrences: each thread steps its run of rows through
+        // every time step (`forEachPart`).
+        try Tensor<Scalar>.forEachPart(n, cost: t * w * (2 * h + 16)) { rows in
+            let r0 = rows.lowerBound
+            for k in 0..<t {
+                let step = reversed ? t - 1 - k : k
+                let next = reversed ? step - 1 : step + 1
+                let last = k == t - 1
+                // a_t += h_{t−1}·W_hhᵀ: the run's rows, T·H apart in, T·4H apart out.
+                try Tensor.stridedGEMM(op, transposeA: false, transposeB: true, m: rows.count, n: w, k: h,
+                                       a: hp + r0 * t * h + step * h, lda: t * h,
+                                       b: whh, ldb: h, beta: 1, c: pp + r0 * t * w + step * w, ldc: t * w)
+                for row in rows {
+                    let o = row * t + step
+                    let hNext = last ? hNp + row * h : hp + (row * t + next) * h
+                    let cNext = last ? cNp + row * h : cp + (row * t + next) * h
+                    let cOld = cp + o * h, yr = yp + o * h
+                    guard mask.isActive(row: row, step: step) else {
+                        hNext.update(from: hp + o * h, count: h)
+                        cNext.update(from: cOld, count: h)
+                        yr.update(repeating: 0, count: h)
+                        continue
+                    }
+                    let a = pp + o * w, g = gp + o * w, tc = tp + o * h
+                    sigmoidKernel(a, g, count: 2 * h)                 // i, f
+                    tanhKernel(a + 2 * h, g + 2 * h, count: h)        // g
+                    sigmoidKernel(a + 3 * h, g + 3 * h, count: h)     // o
+                    // One pointer per gate, so the loops index with j alone (no overflow-checked offsets,
+                    // which keep LLVM from vectorizing).
+                    let gi = UnsafePointer(g), gf = gi + h, gg = gi + 2 * h, go = gi + 3 * h
+                    for j in 0..<h { cNext[j] = gf[j] * cOld[j] + gi[j] * gg[j] }
+                    tanhKernel(UnsafePointer(cNext), tc, count: h)
+                    for j in 0..<h {
+                        let v = go[j] * tc[j]
+                        yr[j] = v
+                        hNext[j] = v
+                    }
                 }
             }
         }
@@ -118,37 +125,41 @@ extension Variable {
             let dY = gradients[0]?.unsafeReadPointer
             let da = pre.unsafeWritePointer            // the pre-activations are dead: their gradients go there
             let g = gates.unsafeReadPointer, tc = tanhC.unsafeReadPointer, cOldAll = cPrev.unsafeReadPointer
-            for k in (0..<t).reversed() {
-                let step = reversed ? t - 1 - k : k
-                for row in 0..<n {
-                    let o = row * t + step
-                    let dar = da + o * w, dhr = dh + row * h, dcr = dc + row * h
-                    guard mask.isActive(row: row, step: step) else {
-                        // The step kept the state: dh and dc pass through; its zero output has no gradient.
-                        dar.update(repeating: 0, count: w)
-                        continue
+            try Tensor<Scalar>.forEachPart(n, cost: t * w * (2 * h + 16)) { rows in
+                let r0 = rows.lowerBound
+                for k in (0..<t).reversed() {
+                    let step = reversed ? t - 1 - k : k
+                    for row in rows {
+                        let o = row * t + step
+                        let dar = da + o * w, dhr = dh + row * h, dcr = dc + row * h
+                        guard mask.isActive(row: row, step: step) else {
+                            // The step kept the state: dh and dc pass through; its zero output has no gradient.
+                            dar.update(repeating: 0, count: w)
+                            continue
+                        }
+                        let dyr = dY.map { $0 + o * h }
+                        let gr = g + o * w, tcr = tc + o * h, cOld = cOldAll + o * h
+                        let gi = gr, gf = gr + h, gg = gr + 2 * h, go = gr + 3 * h
+                        let dai = dar, daf = dar + h, dag = dar + 2 * h, dao = dar + 3 * h
+                        forEachEight(h) { j, m in
+                            let i = lanes(gi, j, m), f = lanes(gf, j, m), g = lanes(gg, j, m), o = lanes(go, j, m)
+                            var dhj = lanes(dhr, j, m)
+                            if let dyr { dhj += lanes(dyr, j, m) }
+                            let tcj = lanes(tcr, j, m)
+                            let dcj = lanes(dcr, j, m) + dhj * o * (1 - tcj * tcj)
+                            store(dcj * g * i * (1 - i), dai, j, m)
+                            store(dcj * lanes(cOld, j, m) * f * (1 - f), daf, j, m)
+                            store(dcj * i * (1 - g * g), dag, j, m)
+                            store(dhj * tcj * o * (1 - o), dao, j, m)
+                            store(dcj * f, dcr, j, m)
+                            store(SIMD8(repeating: 0), dhr, j, m)
+                        }
                     }
-                    let dyr = dY.map { $0 + o * h }
-                    let gr = g + o * w, tcr = tc + o * h, cOld = cOldAll + o * h
-                    let gi = gr, gf = gr + h, gg = gr + 2 * h, go = gr + 3 * h
-                    let dai = dar, daf = dar + h, dag = dar + 2 * h, dao = dar + 3 * h
-                    forEachEight(h) { j, m in
-                        let i = lanes(gi, j, m), f = lanes(gf, j, m), g = lanes(gg, j, m), o = lanes(go, j, m)
-                        var dhj = lanes(dhr, j, m)
-                        if let dyr { dhj += lanes(dyr, j, m) }
-                        let tcj = lanes(tcr, j, m)
-                        let dcj = lanes(dcr, j, m) + dhj * o * (1 - tcj * tcj)
-                        store(dcj * g * i * (1 - i), dai, j, m)
-                        store(dcj * lanes(cOld, j, m) * f * (1 - f), daf, j, m)
-                        store(dcj * i * (1 - g * g), dag, j, m)
-                        store(dhj * tcj * o * (1 - o), dao, j, m)
-                        store(dcj * f, dcr, j, m)
-                        store(SIMD8(repeating: 0), dhr, j, m)
-                    }
+                    // dh_{t−1} = da_t·W_hh (added: rows past their length carry their dh through).
+                    try Tensor.stridedGEMM(op, transposeA: false, transposeB: false, m: rows.count, n: h, k: w,
+                                           a: da + r0 * t * w + step * w, lda: t * w,
+                                           b: whh, ldb: h, beta: 1, c: dh + r0 * h, ldc: h)
                 }
-                // dh_{t−1} = da_t·W_hh (added: rows past their length carry their dh through).
-                try Tensor.stridedGEMM(op, transposeA: false, transposeB: false, m: n, n: h, k: w, a: da + step * w, lda: t * w,
-                                       b: whh, ldb: h, beta: 1, c: dh, ldc: h)
             }
             Tensor.accumulateState(h0, dh, count: n * h)
             Tensor.accumulateState(c0, dc, count: n * h)

@@ -192,13 +192,39 @@ extension Tensor {
                     beta: beta, c: c, ldc: try blasInt(ldc, op: op))
     }
 
-    /// g[j] (+)= Σ_r p[r·columns + j]: a bias gradient from the gate gradients of every row.
+    /// Runs `body` over the contiguous parts of `0..<count`, one part per thread (`Parallel`), and
+    /// rethrows the first part's error. `cost` is one item's scalar operations.
+    ///
+    /// The recurrent ops cut everything this way, so OpenBLAS itself never runs threads under them:
+    /// the rows of a recurrence are independent, so each thread steps its rows through every time step
+    /// with its own one-thread GEMMs and no barrier between steps, and the GEMMs over all steps (input
+    /// projection, weight gradients) are cut by rows of their output. OpenBLAS splitting each step's
+    /// small GEMM instead costs a hand-off per step, and its idle workers spin for milliseconds after
+    /// every threaded call, on the core the other part needs.
+    @inlinable
+    static func forEachPart(_ count: Int, cost: Int, _ body: (_ part: Range<Int>) throws -> Void) throws {
+        let parts = Parallel.parts(count, cost: cost)
+        if parts <= 1 { return try body(0..<count) }
+        let errors = UnsafeMutablePointer<Error?>.allocate(capacity: parts)
+        errors.initialize(repeating: nil, count: parts)
+        defer { errors.deinitialize(count: parts); errors.deallocate() }
+        Parallel.run(count, parts: parts) { part, range in
+            do { try body(range) } catch { errors[part] = error }
+        }
+        for part in 0..<parts { if let error = errors[part] { throw error } }
+    }
+
+    /// g[j] (+)= Σ_r p[r·columns + j]: a bias gradient from the gate gradients of every row, its columns
+    /// cut across threads.
     @inlinable
     static func columnSums(_ p: UnsafePointer<Scalar>, rows: Int, columns: Int, into g: UnsafeMutablePointer<Scalar>, add: Bool) {
-        if !add { g.update(repeating: 0, count: columns) }
-        for r in 0..<rows {
-            let row = p + r * columns
-            for j in 0..<columns { g[j] += row[j] }
+        try? forEachPart(columns, cost: rows) { part in
+            let gp = g + part.lowerBound, count = part.count
+            if !add { gp.update(repeating: 0, count: count) }
+            for r in 0..<rows {
+                let row = p + r * columns + part.lowerBound
+                for j in 0..<count { gp[j] += row[j] }
+            }
         }
     }
 
@@ -217,17 +243,23 @@ extension Tensor {
         first.update(repeating: 0, count: w)
         if let b = weights.biasIH?.value.unsafeReadPointer { for j in 0..<w { first[j] += b[j] } }
         if let b = weights.biasHH?.value.unsafeReadPointer { for j in 0..<hiddenBiasColumns { first[j] += b[j] } }
-        for r in 1..<rows { (p + r * w).update(from: first, count: w) }
-        let wih = weights.weightIH.value.unsafeReadPointer
-        switch input {
-        case let .dense(x):
-            try stridedGEMM(op, transposeA: false, transposeB: true, m: rows, n: w, k: s.inputs,
-                            a: x.value.unsafeReadPointer, lda: s.inputs, b: wih, ldb: s.inputs, beta: 1, c: p, ldc: w)
-        case let .oneHot(ids, _, _, _):
-            let i = s.inputs
-            for (r, id) in ids.enumerated() {
-                let row = p + r * w, column = wih + id
-                for j in 0..<w { row[j] += column[j * i] }
+        let wih = weights.weightIH.value.unsafeReadPointer, i = s.inputs
+        // Rows cut across threads (`forEachPart`); every row holds the bias before any GEMM adds onto
+        // row 0.
+        try forEachPart(rows, cost: w) { part in
+            for r in part where r > 0 { (p + r * w).update(from: first, count: w) }
+        }
+        try forEachPart(rows, cost: w * i) { part in
+            let pp = p + part.lowerBound * w
+            switch input {
+            case let .dense(x):
+                try stridedGEMM(op, transposeA: false, transposeB: true, m: part.count, n: w, k: i,
+                                a: x.value.unsafeReadPointer + part.lowerBound * i, lda: i, b: wih, ldb: i, beta: 1, c: pp, ldc: w)
+            case let .oneHot(ids, _, _, _):
+                for r in part {
+                    let row = p + r * w, column = wih + ids[r]
+                    for j in 0..<w { row[j] += column[j * i] }
+                }
             }
         }
     }
@@ -242,25 +274,34 @@ extension Tensor {
         let wih = weights.weightIH
         switch input {
         case let .dense(x):
+            // dx cut by its rows, dW_ih by its rows (gate columns of dP) across threads (`forEachPart`).
             if x.requiresGrad {
                 try x.accumulateGrad { g, add in
-                    try stridedGEMM(op, transposeA: false, transposeB: false, m: rows, n: i, k: w,
-                                    a: dp, lda: w, b: wih.value.unsafeReadPointer, ldb: i, beta: add ? 1 : 0, c: g, ldc: i)
+                    try forEachPart(rows, cost: i * w) { part in
+                        try stridedGEMM(op, transposeA: false, transposeB: false, m: part.count, n: i, k: w,
+                                        a: dp + part.lowerBound * w, lda: w, b: wih.value.unsafeReadPointer, ldb: i,
+                                        beta: add ? 1 : 0, c: g + part.lowerBound * i, ldc: i)
+                    }
                 }
             }
             if wih.requiresGrad {
                 try wih.accumulateGrad { g, add in
-                    try stridedGEMM(op, transposeA: true, transposeB: false, m: w, n: i, k: rows,
-                                    a: dp, lda: w, b: x.value.unsafeReadPointer, ldb: i, beta: add ? 1 : 0, c: g, ldc: i)
+                    try forEachPart(w, cost: rows * i) { part in
+                        try stridedGEMM(op, transposeA: true, transposeB: false, m: part.count, n: i, k: rows,
+                                        a: dp + part.lowerBound, lda: w, b: x.value.unsafeReadPointer, ldb: i,
+                                        beta: add ? 1 : 0, c: g + part.lowerBound * i, ldc: i)
+                    }
                 }
             }
         case let .oneHot(ids, _, _, _):
             if wih.requiresGrad {
-                wih.accumulateGrad { g, add in
+                try wih.accumulateGrad { g, add in
                     if !add { g.update(repeating: 0, count: w * i) }
-                    for (r, id) in ids.enumerated() {
-                        let row = dp + r * w, column = g + id
-                        for j in 0..<w { column[j * i] += row[j] }
+                    try forEachPart(w, cost: rows) { part in
+                        for (r, id) in ids.enumerated() {
+                            let row = dp + r * w, column = g + id
+                            for j in part { column[j * i] += row[j] }
+                        }
                     }
                 }
             }
@@ -279,8 +320,11 @@ extension Tensor {
         let w = s.width, rows = s.rows, h = s.hidden
         if weights.weightHH.requiresGrad {
             try weights.weightHH.accumulateGrad { g, add in
-                try stridedGEMM(op, transposeA: true, transposeB: false, m: w, n: h, k: rows,
-                                a: dq, lda: w, b: hprev, ldb: h, beta: add ? 1 : 0, c: g, ldc: h)
+                try forEachPart(w, cost: rows * h) { part in
+                    try stridedGEMM(op, transposeA: true, transposeB: false, m: part.count, n: h, k: rows,
+                                    a: dq + part.lowerBound, lda: w, b: hprev, ldb: h, beta: add ? 1 : 0,
+                                    c: g + part.lowerBound * h, ldc: h)
+                }
             }
         }
         if let b = weights.biasHH, b.requiresGrad {

@@ -103,6 +103,41 @@ struct RecurrentTests {
         for (a, b) in zip(gIds, gDense) { #expect(a.isApproximatelyEqual(to: b, tolerance: 1e-13)) }
     }
 
+    @Test("work cut across two threads = one thread, forward and every gradient", arguments: Cell.allCases, [false, true])
+    func twoThreadsMatchOne(cell: Cell, oneHot: Bool) throws {
+        // Large enough that every cut in Tensor+Recurrent.swift has two parts: the rows of the recurrence,
+        // the input projection's rows, dW_ih's and dW_hh's rows (or the one-hot scatter's columns), the
+        // bias sums' columns.
+        let (n, t, i, h) = (16, 32, 20, 64)
+        let ids = (0..<(n * t)).map { ($0 * 7 + 3) % i }
+        let lengths = (0..<n).map { $0 % 5 == 0 ? t - $0 : t }
+        func run(threads: Int) throws -> [Tensor<Double>] {
+            let saved = BLAS.threads
+            BLAS.threads = threads
+            defer { BLAS.threads = saved }
+            return try Parallel.withOwnThreads {
+                #expect(Parallel.parts(n, cost: t * cell.gates * h * (2 * h + 16)) == threads)
+                let tape = Tape<Double>()
+                var rng = SeededRNG(seed: 21)
+                let w = RecurrentWeights<Double>.random(gates: cell.gates, inputs: i, hidden: h, using: &rng)
+                let x = tape.variable(random([n, t, i], seed: 22))
+                let h0 = tape.variable(random([n, h], seed: 23)), c0 = tape.variable(random([n, h], seed: 24))
+                let input: SequenceInput<Double> = oneHot ? .oneHot(ids: ids, batch: n, steps: t, tape: tape) : .dense(x)
+                let outputs = try cell.run(input, w, h0: h0, c0: cell == .lstm ? c0 : nil, reversed: true, lengths: lengths)
+                var total = try (outputs[0] * outputs[0]).sum() * 0.3
+                for o in outputs.dropFirst() { total = try total + o.sum() }
+                try tape.backward(total)
+                let inputs = (oneHot ? [] : [x]) + [h0] + (cell == .lstm ? [c0] : [])
+                return outputs.map(\.value) + (w.all + inputs).map { $0.grad! }
+            }
+        }
+        let one = try run(threads: 1), two = try run(threads: 2)
+        #expect(one.count == two.count)
+        for (k, (a, b)) in zip(one, two).enumerated() {
+            #expect(a.isApproximatelyEqual(to: b, tolerance: 1e-12), "result \(k) differs")
+        }
+    }
+
     @Test("a batch of one (gemv path) = a row of a larger batch", arguments: Cell.allCases)
     func batchOfOneMatchesRows(cell: Cell) throws {
         let x = random([n, t, i], seed: 11), w = weights(cell, seed: 12)
