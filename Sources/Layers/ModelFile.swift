@@ -155,6 +155,14 @@ public struct ModelFile<Scalar: BLASScalar> {
         }
         let loss = try metadata(file, "loss", as: LossFunction.self)
         let classes = try metadata(file, "classes", as: [String].self)
+        // Predictions and labels are matched to classes by name, so two classes may not share one.
+        var firstPosition: [String: Int] = [:]
+        for (i, c) in classes.enumerated() {
+            if let j = firstPosition[c] {
+                throw ModelFileError.invalidMetadata(file: name, key: "classes", reason: "class \(i) repeats the name \(c.debugDescription) of class \(j); each class needs its own name")
+            }
+            firstPosition[c] = i
+        }
         var configuration: TrainingConfiguration? = nil
         if file.metadata["training"] != nil {
             configuration = legacy ? try metadata(file, "training", as: LegacyModelFile.Configuration.self).configuration

@@ -63,6 +63,24 @@ struct ModelFileTests {
         }
     }
 
+    @Test("a model file whose class names repeat is refused on load, naming the name and both classes")
+    func duplicateClassNames() throws {
+        let dir = try temporaryDirectory()
+        let url = dir.appendingPathComponent("dup.safetensors")
+        try ModelFile(model: try smallModel(), loss: .softmaxCrossEntropy, classNames: ["a", "b", "c", "d"]).write(to: url)
+        var file = try SafeTensorsFile.read(from: url)
+        file.metadata["classes"] = "[\"a\",\"b\",\"a\",\"d\"]"   // a hand edit
+        try file.write(to: url)
+        do {
+            _ = try ModelFile<Float>.read(from: url)
+            Issue.record("classes a, b, a, d loaded")
+        } catch let ModelFileError.invalidMetadata(_, key, reason) {
+            #expect(key == "classes" && reason.contains("class 2 repeats the name \"a\" of class 0"), "\(reason)")
+        }
+        let r = circuits(["eval", "--model", url.path, "--data", "toy:moons"])
+        #expect(r.code == .failure && r.errors.contains("dup.safetensors") && r.errors.contains("\"a\""), "\(r.errors)")
+    }
+
     @Test("eval on a damaged model file is one line naming it")
     func damagedFile() throws {
         let dir = try temporaryDirectory()
