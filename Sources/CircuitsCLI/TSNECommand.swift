@@ -62,7 +62,7 @@ enum TSNECommand: Command {
         var c = TSNEConfiguration()
         c.threads = try args.int("threads", minimum: 1) ?? ProcessInfo.processInfo.activeProcessorCount
         c.perplexity = try args.double("perplexity", in: 1e-3...1e6) ?? 30
-        c.iterations = try args.int("iterations", minimum: 0) ?? 1000
+        c.iterations = try args.int("iterations", minimum: 1) ?? 1000   // 0 would print the starting positions as an embedding
         c.earlyExaggerationIterations = try args.int("early-exaggeration-iterations", minimum: 0) ?? 250
         c.earlyExaggeration = try args.double("early-exaggeration", in: 1e-6...1e6) ?? 12
         c.exaggeration = try args.double("exaggeration", in: 1e-6...1e6) ?? 1

@@ -108,6 +108,15 @@ struct TSNECommandTests {
         #expect(circuits(["tsne", "--data", csv, "--out", out, "--class-names", "a,b"]).errors.contains("the data has 3 classes"))
     }
 
+    @Test("--iterations 0 is refused: the starting positions are not an embedding")
+    func zeroIterations() throws {
+        let dir = try temporaryDirectory()
+        let csv = try writeTinyCSV(in: dir, rows: 30)
+        let r = circuits(["tsne", "--data", csv, "--out", dir.appendingPathComponent("e.csv").path, "--perplexity", "5", "--iterations", "0"])
+        #expect(r.code == .usage && r.errors.contains("--iterations expects an integer ≥ 1"), "\(r.errors)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("e.csv").path))
+    }
+
     @Test("--model --layer embeds a trained network's hidden activations")
     func modelLayer() throws {
         let dir = try temporaryDirectory()
