@@ -75,10 +75,10 @@ enum ImageOptions {
         let file = classNamesFile ? arguments.string("class-names") : nil
         if let file {
             try DataInput.requireReadable(file)
-            let text: String
-            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw CLIError.failure("\(file): cannot read class names: \(error.localizedDescription)")
-            }
+            // The LM's text reader: a binary or non-UTF-8 file is an error naming the byte offset.
+            var scalars = try CharacterText.read(file)
+            if scalars.first == "\u{FEFF}" { scalars.removeFirst() }   // a byte-order mark is not part of the first name
+            let text = String(String.UnicodeScalarView(scalars))
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             while lines.last == "" { lines.removeLast() }
             if let blank = lines.firstIndex(of: "") { throw CLIError.failure("\(file): line \(blank + 1) is empty; expected one class name per line") }

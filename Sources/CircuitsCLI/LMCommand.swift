@@ -116,41 +116,7 @@ enum LMVerb: String, CaseIterable {
     }
 }
 
-// MARK: - Text
-
-/// A text file read as Unicode scalars, with a clear error for a binary or invalid file.
-enum CharacterText {
-    /// The file's Unicode scalars.
-    /// - Throws: `CLIError.failure` naming the file and the byte offset of a NUL byte (a binary file) or
-    ///   of the first byte that is not valid UTF-8, or saying the file is empty.
-    static func read(_ path: String) throws -> [Unicode.Scalar] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.failure("\(path): no such file or not readable") }
-        return try decode([UInt8](data), file: path)
-    }
-
-    static func decode(_ bytes: [UInt8], file: String) throws -> [Unicode.Scalar] {
-        guard !bytes.isEmpty else { throw CLIError.failure("\(file): the file is empty") }
-        if let nul = bytes.firstIndex(of: 0) {
-            throw CLIError.failure("\(file): byte offset \(nul): a NUL byte — this looks like a binary file, not UTF-8 text")
-        }
-        var scalars: [Unicode.Scalar] = []
-        scalars.reserveCapacity(bytes.count)
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case let .valid(encoded):
-                scalars.append(Unicode.UTF8.decode(encoded))
-                offset += encoded.count
-            case .emptyInput:
-                return scalars
-            case let .error(length):
-                throw CLIError.failure("\(file): byte offset \(offset): invalid UTF-8 (byte 0x\(String(bytes[offset], radix: 16, uppercase: true))) — expected UTF-8 text (\(length) byte\(length == 1 ? "" : "s") could not be decoded)")
-            }
-        }
-    }
-}
+// MARK: - Model
 
 /// `--model lstm:2x256`: the cell, layers and hidden size.
 func parseLanguageModelSpec(_ text: String, dropout: Double, command: String) throws -> RecurrentConfiguration {
@@ -232,6 +198,25 @@ enum LMTrain {
         let (widest, o2) = rows.multipliedReportingOverflow(by: max(4 * configuration.outputWidth, vocabulary.count))
         guard !o1, !o2, widest <= limit else {
             throw CLIError.usage("--batch-size \(batchSize) × --seq-length \(seqLength) makes buffers of more than \(limit) values for \(configuration.description)", command: a.command)
+        }
+        // Each of the batch's streams needs seq-length + 1 characters (inputs and their next characters)
+        // for one full chunk, in the training part and in the validation part; with fewer, TextStreams
+        // would quietly use fewer streams or shorter chunks than asked.
+        let needed = batchSize * (seqLength + 1), shortest = min(trainIDs.count, validationIDs.count)
+        if shortest < needed {
+            let largestBatch = shortest / (seqLength + 1), largestSteps = shortest / batchSize - 1
+            var fixes: [String] = []
+            if largestBatch >= 1 { fixes.append("--batch-size \(largestBatch) at --seq-length \(seqLength)") }
+            if largestSteps >= 1 { fixes.append("--seq-length \(largestSteps) at --batch-size \(batchSize)") }
+            if fixes.isEmpty {
+                // Neither alone fits: the longest chunks one stream can take (the text has at least 2 characters per part).
+                let steps = min(seqLength, shortest - 1)
+                fixes.append("--batch-size \(shortest / (steps + 1)) with --seq-length \(steps)")
+            }
+            throw CLIError.usage("--batch-size \(batchSize) × (--seq-length \(seqLength) + 1) needs \(needed) characters in both the training and the "
+                                 + "validation part of the text, but \(path) has \(trainIDs.count) for training and \(validationIDs.count) for validation "
+                                 + "(the last 10%); the largest that fit: " + fixes.joined(separator: ", or "),
+                                 command: a.command)
         }
         var rng = SeededRNG(seed: seed)
         var model = try CharacterLanguageModel<Float>(vocabulary: vocabulary, configuration: configuration, rng: &rng)
@@ -400,7 +385,7 @@ struct LMCheckpoint {
     }
 
     static func read(_ path: String) throws -> LMCheckpoint {
-        let file = try SafeTensorsFile.read(from: URL(fileURLWithPath: path))
+        let file = try LMSample.languageModelFile(path)
         let model = try CharacterLanguageModel<Float>.decode(file)
         func entry<T: Decodable>(_ key: String, as: T.Type) throws -> T {
             guard let text = file.metadata[key], let v = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
@@ -485,7 +470,7 @@ enum LMSample {
         let seed = UInt64(try a.int("seed", minimum: 0) ?? 1)
         BLAS.threads = try a.int("threads", minimum: 1, maximum: 256) ?? 1
         guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError.failure("\(path): no such file or not readable") }
-        let model = try CharacterLanguageModel<Float>.read(from: URL(fileURLWithPath: path))
+        let model = try CharacterLanguageModel<Float>.decode(try languageModelFile(path))
         var rng = SeededRNG(seed: seed)
         let text: String
         do {
@@ -495,5 +480,16 @@ enum LMSample {
         }
         context.console.print(prime + text)
         return .success
+    }
+
+    /// The container of an `lm train` model or checkpoint at `path`; a model file of `circuits train`
+    /// (format 1 or 2: a classifier or regressor) is an error pointing to the commands that use it.
+    static func languageModelFile(_ path: String) throws -> SafeTensorsFile {
+        let file = try SafeTensorsFile.read(from: URL(fileURLWithPath: path))
+        if let format = file.metadata["circuits.format"], format == ModelFile<Float>.formatVersion || format == "1" {
+            throw CLIError.failure("\(path): a classifier or regressor written by 'circuits train', not a character language model; "
+                                   + "use it with 'circuits predict --model \(path)' or 'circuits eval --model \(path)'")
+        }
+        return file
     }
 }

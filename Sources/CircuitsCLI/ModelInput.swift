@@ -22,6 +22,10 @@ struct SavedModel {
         guard let path = args.string("model") else { throw CLIError.usage("--model is required", command: args.command) }
         try DataInput.requireReadable(path)
         let container = try ModelFileCheck.read(URL(fileURLWithPath: path))
+        if container.metadata["circuits.format"] == CharacterLanguageModel<Float>.formatName {
+            throw CLIError.failure("\(path): a character language model written by 'circuits lm train', not a classifier or regressor; "
+                                   + "generate text from it with 'circuits lm sample --model \(path)'")
+        }
         let file = try ModelFile<Float>.decode(container)
         var preprocessor: Preprocessor? = nil
         if let json = file.extra["preprocessing"] {
@@ -40,6 +44,7 @@ struct SavedModel {
             saved.featureNames = names
         }
         saved.labelName = file.extra["label"]
+        try saved.checkImageShape(args)
         return saved
     }
 
@@ -65,6 +70,22 @@ struct SavedModel {
         for p in model.parameters where !p.variable.value.isFinite {
             throw CLIError.failure("\(path): parameter \(p.name) holds NaN or ±Inf; the model cannot predict")
         }
+    }
+
+    /// `--image-shape` against the network's input: an image (or sequence) model reads the rows in its
+    /// own shape, so a different C×H×W with the same number of values would be silently ignored.
+    /// A network that reads vectors takes the rows flat whatever their shape.
+    /// - Throws: `CLIError.usage` naming both shapes.
+    func checkImageShape(_ args: ParsedArguments) throws {
+        guard let text = args.string("image-shape") else { return }
+        let shape = try ImageOptions.shape(text, command: args.command)
+        let input = file.model.inputShape
+        // Leading 1s do not change the layout ([1, 28, 28] and [28, 28] read the same values alike).
+        func trimmed(_ s: [Int]) -> ArraySlice<Int> { s.drop { $0 == 1 } }
+        guard input.count >= 2, trimmed(shape) != trimmed(input) else { return }
+        let dims = { (s: [Int]) in s.map(String.init).joined(separator: "×") }
+        throw CLIError.usage("--image-shape \(dims(shape)) contradicts the model \(path), which reads examples of shape \(dims(input)); "
+                             + "give --image-shape \(dims(input)) or leave it out", command: args.command)
     }
 
     /// Raw features the model expects (before preprocessing).

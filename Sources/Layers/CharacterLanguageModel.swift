@@ -126,7 +126,7 @@ public final class CharacterLanguageModel<Scalar: BLASScalar> {
     /// Generates `length` characters after `prime` (fed first, its state carried; an empty prime starts
     /// from a zero state and a first character drawn uniformly, counted in `length`), each drawn from
     /// softmax(scores / temperature) with `rng`. The same weights, prime, temperature and
-    /// generator give the same text in any process.
+    /// generator give the same text in any process. `length` 0 gives "" (the prime is still checked).
     /// - Throws: `LanguageModelError.unknownCharacter` for a prime character the model never saw;
     ///   `LanguageModelError.invalidArgument` for a temperature ≤ 0 or a negative length.
     public func sample(prime: String, length: Int, temperature: Double, rng: inout SeededRNG) throws -> String {
@@ -136,6 +136,8 @@ public final class CharacterLanguageModel<Scalar: BLASScalar> {
         isTraining = false
         defer { isTraining = wasTraining }
         var ids = try encode(prime)
+        // `length` counts generated characters only, so 0 is none: not even the drawn first one.
+        guard length > 0 else { return "" }
         if ids.isEmpty { ids = [rng.nextInt(below: vocabulary.count)] }
         var out = prime.isEmpty ? vocabulary[ids[0]] : ""
         var (s, state) = try scores(ids: ids, batch: 1, steps: ids.count, initial: nil, tape: nil)

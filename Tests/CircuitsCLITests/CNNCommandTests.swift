@@ -192,6 +192,19 @@ struct CNNCommandTests {
         try "a\n\nc\n".write(toFile: names, atomically: true, encoding: .utf8)
         let blank = circuits(["train", "--data", numericCSV, "--image-shape", "1x6x6", "--class-names", names, "--epochs", "1", "--out", model])
         #expect(blank.code == .failure && blank.errors.contains("line 2"), "\(blank.errors)")
+        // A binary or non-UTF-8 names file: our error with the byte offset, not Foundation's message.
+        try Data("vertical\nhoriz\u{0}ontal\ncorner\n".utf8).write(to: URL(fileURLWithPath: names))
+        let binary = circuits(["eval", "--model", model, "--data", numericCSV, "--class-names", names])
+        #expect(binary.code == .failure && binary.errors.contains("names.txt: byte offset 14") && binary.errors.contains("binary"), "\(binary.errors)")
+        try Data(Array("vertical\n".utf8) + [0xFF] + Array("horizontal\ncorner\n".utf8)).write(to: URL(fileURLWithPath: names))
+        let invalid = circuits(["eval", "--model", model, "--data", numericCSV, "--class-names", names])
+        #expect(invalid.code == .failure && invalid.errors.contains("names.txt: byte offset 9: invalid UTF-8"), "\(invalid.errors)")
+        // --image-shape must agree with the shape the model reads (same number of values is not enough).
+        for command in ["eval", "predict"] {
+            let other = circuits([command, "--model", model, "--data", numericCSV, "--image-shape", "1x4x9"])
+            #expect(other.code == .usage && other.errors.contains("1×4×9") && other.errors.contains("1×6×6"), "\(other.errors)")
+            #expect(circuits([command, "--model", model, "--data", numericCSV, "--image-shape", "1x6x6"]).code == .success)
+        }
         // Fashion-MNIST's IDX files are known by their directory.
         #expect(ImageOptions.isFashionMNIST("/usr/share/datasets/fashion-mnist") && ImageOptions.isFashionMNIST("/data/fashion/train-images-idx3-ubyte"))
         #expect(!ImageOptions.isFashionMNIST("/usr/share/datasets/mnist"))

@@ -91,6 +91,57 @@ struct LMCommandTests {
         #expect(wide.code == .usage && wide.errors.contains("--batch-size"), "\(wide.errors)")
     }
 
+    @Test("--length 0 prints the prime and nothing else")
+    func lengthZero() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("m.safetensors").path
+        #expect(try Self.train(dir, ["--out", model, "--epochs", "1", "--sample-length", "0"]).code == .success)
+        let none = circuits(["lm", "sample", "--model", model, "--length", "0"])
+        #expect(none.code == .success && none.output == "\n", "\(none.output.debugDescription)")
+        let primed = circuits(["lm", "sample", "--model", model, "--length", "0", "--prime", "It is"])
+        #expect(primed.code == .success && primed.output == "It is\n", "\(primed.output.debugDescription)")
+        // The prime is still checked against the vocabulary.
+        #expect(circuits(["lm", "sample", "--model", model, "--length", "0", "--prime", "~"]).code == .failure)
+        #expect(circuits(["lm", "sample", "--model", model, "--length", "1"]).output.unicodeScalars.count == 2)
+    }
+
+    @Test("--batch-size × --seq-length beyond what the text's parts give is refused with the sizes and the largest that fit")
+    func textTooShort() throws {
+        let dir = try temporaryDirectory()
+        // Self.train's text: 12 verses, the last 10% held out.
+        let n = verse.unicodeScalars.count * 12, validation = n / 10, training = n - validation
+        let seq = 30, batch = 8
+        #expect(batch * (seq + 1) > validation && batch * (seq + 1) <= training)
+        let r = try Self.train(dir, ["--out", dir.appendingPathComponent("m").path, "--epochs", "1", "--seq-length", "\(seq)", "--batch-size", "\(batch)"])
+        #expect(r.code == .usage, "\(r.errors)")
+        #expect(r.errors.contains("\(training) for training and \(validation) for validation"), "\(r.errors)")
+        #expect(r.errors.contains("--batch-size \(validation / (seq + 1)) at --seq-length \(seq)")
+                && r.errors.contains("--seq-length \(validation / batch - 1) at --batch-size \(batch)"), "\(r.errors)")
+        // The largest batch it names trains.
+        let fits = try Self.train(dir, ["--out", dir.appendingPathComponent("m").path, "--epochs", "1", "--seq-length", "\(seq)",
+                                        "--batch-size", "\(validation / (seq + 1))", "--sample-length", "0"])
+        #expect(fits.code == .success, "\(fits.errors)")
+        // When neither alone can be lowered enough, both are.
+        let both = try Self.train(dir, ["--out", dir.appendingPathComponent("m").path, "--seq-length", "1000", "--batch-size", "\(validation - 10)"])
+        #expect(both.code == .usage && both.errors.contains("the largest that fit: --batch-size 1 with --seq-length \(validation - 1)"), "\(both.errors)")
+    }
+
+    @Test("a language model given to eval or predict, and a classifier given to lm sample, point to the right command")
+    func wrongKindOfModel() throws {
+        let dir = try temporaryDirectory()
+        let lm = dir.appendingPathComponent("lm.safetensors").path, classifier = dir.appendingPathComponent("c.safetensors").path
+        #expect(try Self.train(dir, ["--out", lm, "--epochs", "1", "--sample-length", "0"]).code == .success)
+        for command in ["eval", "predict"] {
+            let r = circuits([command, "--model", lm, "--data", "toy:spirals"])
+            #expect(r.code == .failure && r.errors.contains("character language model written by 'circuits lm train'")
+                    && r.errors.contains("circuits lm sample --model \(lm)"), "\(r.errors)")
+        }
+        #expect(circuits(["train", "--data", "toy:spirals", "--model", "mlp:4", "--epochs", "1", "--out", classifier]).code == .success)
+        let r = circuits(["lm", "sample", "--model", classifier])
+        #expect(r.code == .failure && r.errors.contains("written by 'circuits train'") && r.errors.contains("circuits predict --model \(classifier)")
+                && r.errors.contains("circuits eval --model"), "\(r.errors)")
+    }
+
     @Test("resume from an epoch checkpoint gives the uninterrupted run's weights")
     func resume() throws {
         let dir = try temporaryDirectory()
