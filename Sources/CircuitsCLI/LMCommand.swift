@@ -140,20 +140,29 @@ func parseLanguageModelSpec(_ text: String, dropout: Double, command: String) th
 
 // MARK: - Train
 
-/// One row of the curve: after `characters` characters trained on (and `seconds` of training), the
-/// mean training loss since the previous row and the validation loss, in nats per character.
+/// One row of the curve: after `characters` characters trained on (and `trainSeconds` of training), the
+/// mean training loss since the previous row and the validation loss, in nats per character. Printed
+/// with `--json` in `train`'s schema: `event` is "epoch" after an epoch and "validation" for the points
+/// `--validation-every` adds within one; `seconds` is the training time since the previous row (as
+/// `train`'s per-epoch seconds); `epochs` is absent when only `--time-budget` bounds the run.
 struct LMEpochLine: Codable {
     var event = "epoch"
     var epoch: Int
-    var epochs: Int
+    var epochs: Int?
     var characters: Int
     var seconds: Double
+    /// Training seconds so far (nil in the histories of files written before it existed, whose
+    /// `seconds` held this).
+    var trainSeconds: Double?
     var trainLoss: Double
     var validationLoss: Double
     var validationBitsPerCharacter: Double
     var charactersPerSecond: Double
     var learningRate: Double
     var sample: String?
+
+    /// Training seconds when the row was taken.
+    var elapsed: Double { trainSeconds ?? seconds }
 }
 
 enum LMTrain {
@@ -164,7 +173,8 @@ enum LMTrain {
         let dropout = try a.double("dropout", in: 0...0.99) ?? 0
         let seqLength = try a.int("seq-length", minimum: 1, maximum: 100_000) ?? 100
         let batchSize = try a.int("batch-size", minimum: 1, maximum: 100_000) ?? 64
-        let epochs = try a.int("epochs", minimum: 1, maximum: 1_000_000) ?? (a.has("time-budget") ? 1_000_000 : 10)
+        let givenEpochs = try a.int("epochs", minimum: 1, maximum: 1_000_000)
+        let epochs = givenEpochs ?? (a.has("time-budget") ? 1_000_000 : 10)
         let budget = try a.double("time-budget", in: 0.001...1e9)
         let learningRate = try a.double("lr", in: 1e-12...10) ?? 2e-3
         let clip = try a.double("clip", in: 1e-12...1e12) ?? 5
@@ -245,7 +255,7 @@ enum LMTrain {
         defer { if context.handlesSignals { interrupt.uninstall() } }
         let tape = Tape<Float>()
         let trainStart = DispatchTime.now().uptimeNanoseconds
-        var trainedSeconds = history.last?.seconds ?? 0
+        var trainedSeconds = history.last?.elapsed ?? 0
         var characters = history.last?.characters ?? 0
         var stopped = false, interrupted = false
         var lastValidation = trainedSeconds
@@ -260,7 +270,8 @@ enum LMTrain {
                 var sampleRNG = SeededRNG(seed: seed)
                 sample = try model.sample(prime: "", length: sampleLength, temperature: temperature, rng: &sampleRNG)
             }
-            let line = LMEpochLine(epoch: epoch, epochs: epochs, characters: characters, seconds: trainedSeconds,
+            let line = LMEpochLine(event: final ? "epoch" : "validation", epoch: epoch, epochs: givenEpochs ?? (budget == nil ? epochs : nil),
+                                   characters: characters, seconds: rowSeconds, trainSeconds: trainedSeconds,
                                    trainLoss: lossCount > 0 ? lossSum / Double(lossCount) : .nan, validationLoss: v,
                                    validationBitsPerCharacter: v / Foundation.log(2.0), charactersPerSecond: Double(rowCharacters) / max(rowSeconds, 1e-9),
                                    learningRate: adam.learningRate, sample: sample)
@@ -270,7 +281,7 @@ enum LMTrain {
                 console.print(ProgressReporter.json(line))
             } else {
                 if console.isTerminal { console.writeErrorText("\r\u{1B}[K") }
-                console.printError("epoch \(epoch)/\(epochs)  train " + String(format: "%.4f", line.trainLoss) + "  val "
+                console.printError((final ? "epoch \(epoch)" : "within epoch \(epoch)") + (line.epochs.map { "/\($0)" } ?? "") + "  train " + String(format: "%.4f", line.trainLoss) + "  val "
                                    + String(format: "%.4f nats/char (%.4f bits/char)", v, line.validationBitsPerCharacter)
                                    + "  \(ProgressReporter.rate(line.charactersPerSecond)) chars/s  " + String(format: "%.0fs", trainedSeconds))
                 if let sample { console.printError("  sample: " + sample.replacingOccurrences(of: "\n", with: "⏎")) }
@@ -311,7 +322,7 @@ enum LMTrain {
                 characters += targets.count; rowCharacters += targets.count
                 lossSum += value; lossCount += 1
                 if !json && console.isTerminal {
-                    console.writeErrorText("\r\u{1B}[K" + "epoch \(epoch + 1)/\(total) \(chunk + 1)/\(streams.chunks)  loss " + String(format: "%.4f", value)
+                    console.writeErrorText("\r\u{1B}[K" + "epoch \(epoch + 1)" + (givenEpochs != nil || budget == nil ? "/\(total)" : "") + " \(chunk + 1)/\(streams.chunks)  loss " + String(format: "%.4f", value)
                                            + "  \(ProgressReporter.rate(Double(rowCharacters) / max(rowSeconds, 1e-9))) chars/s")
                 }
                 if interrupt.isRequested || context.interruptAfter?(epoch, chunk + 1) == true { interrupted = true; stopped = true; break }
@@ -343,11 +354,11 @@ enum LMTrain {
             struct Summary: Encodable {
                 var event = "summary"
                 var interrupted: Bool, epochs: Int, characters: Int, trainSeconds: Double, wallSeconds: Double
-                var validationLoss: Double?, validationBitsPerCharacter: Double?, out: String, vocabulary: Int, parameters: Int
+                var validationLoss: Double?, validationBitsPerCharacter: Double?, model: String, vocabulary: Int, parameters: Int
             }
             console.print(ProgressReporter.json(Summary(interrupted: interrupted, epochs: epoch, characters: characters, trainSeconds: trainedSeconds,
                                                         wallSeconds: wall, validationLoss: last?.validationLoss,
-                                                        validationBitsPerCharacter: last?.validationBitsPerCharacter, out: out,
+                                                        validationBitsPerCharacter: last?.validationBitsPerCharacter, model: out,
                                                         vocabulary: vocabulary.count, parameters: count)))
         } else {
             console.print("model: \(configuration.description), \(vocabulary.count) symbols → \(out)"
@@ -425,9 +436,9 @@ struct LMReport {
         var body = "<h1>\(escape(title))</h1>"
         if let last = history.last {
             body += "<p class=\"headline\">validation <b>" + String(format: "%.4f", last.validationLoss) + "</b> nats/char ("
-                + String(format: "%.4f", last.validationBitsPerCharacter) + " bits/char) after " + String(format: "%.0f", last.seconds) + " s of training</p>"
+                + String(format: "%.4f", last.validationBitsPerCharacter) + " bits/char) after " + String(format: "%.0f", last.elapsed) + " s of training</p>"
         }
-        let minutes = history.map { $0.seconds / 60 }
+        let minutes = history.map { $0.elapsed / 60 }
         body += "<section class=\"figures\"><figure>" + ReportCharts.lineChart(id: "loss-curve", title: "Loss (nats/char) against training minutes", series: [
             ("training", "#1f77b4", zip(minutes, history.map(\.trainLoss)).filter { $0.1.isFinite }),
             ("validation", "#ff7f0e", Array(zip(minutes, history.map(\.validationLoss)))),
@@ -436,7 +447,7 @@ struct LMReport {
             + settings.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined() + "</table></div></section>"
         var rows = "<tr><th>epoch</th><th>minutes</th><th>characters</th><th>train</th><th>validation</th><th>bits/char</th><th>chars/s</th></tr>"
         for h in history {
-            rows += "<tr><td>\(h.epoch)</td><td>" + String(format: "%.1f", h.seconds / 60) + "</td><td>\(h.characters)</td><td>"
+            rows += "<tr><td>\(h.epoch)</td><td>" + String(format: "%.1f", h.elapsed / 60) + "</td><td>\(h.characters)</td><td>"
                 + String(format: "%.4f", h.trainLoss) + "</td><td>" + String(format: "%.4f", h.validationLoss) + "</td><td>"
                 + String(format: "%.4f", h.validationBitsPerCharacter) + "</td><td>\(ProgressReporter.rate(h.charactersPerSecond))</td></tr>"
         }

@@ -32,6 +32,24 @@ struct LMCommandTests {
                          "--lr", "0.01", "--threads", "1", "--seed", "3", "--json", "--sample-length", "60", "--temperature", "0.7"] + extra)
     }
 
+    @Test("JSON lines in train's schema: per-row seconds adding up to trainSeconds, no epoch count under a time budget alone, the summary names the model")
+    func jsonSchemaMatchesTrain() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("m.safetensors").path
+        let r = try Self.train(dir, ["--out", model, "--time-budget", "0.3", "--validation-every", "0.02", "--sample-length", "0"])
+        #expect(r.code == .success, "\(r.errors)")
+        let lines = jsonLines(r.output)
+        let rows = lines.filter { $0["event"] as? String != "summary" }
+        #expect(!rows.isEmpty && rows.allSatisfy { ["epoch", "validation"].contains($0["event"] as? String) })
+        #expect(rows.allSatisfy { $0["epochs"] == nil }, "a time budget alone sets no epoch count")
+        let seconds = rows.compactMap { $0["seconds"] as? Double }, total = rows.last?["trainSeconds"] as? Double
+        #expect(seconds.count == rows.count && total.map { abs(seconds.reduce(0, +) - $0) < 1e-9 } == true)
+        let summary = try #require(lines.last)
+        #expect(summary["event"] as? String == "summary" && summary["model"] as? String == model)
+        let bounded = try Self.train(dir, ["--out", model, "--epochs", "2", "--sample-length", "0"])
+        #expect(jsonLines(bounded.output).filter { $0["event"] as? String == "epoch" }.allSatisfy { $0["epochs"] as? Int == 2 })
+    }
+
     @Test("training lowers the validation loss below uniform; lm sample after loading prints the training run's sample")
     func trainAndSample() throws {
         let dir = try temporaryDirectory()
