@@ -74,4 +74,13 @@ void circuits_w2v_update(int kernel, const float *input, float *neu1e, float *ro
                          const float *labels, size_t count, float alpha, size_t stride, const float *sigmoid,
                          int skip_outside);
 
+/// y = β·y + B·x for a row-major B n×k (leading dimension ldb, x contiguous, k entries), or y = β·y + Bᵀ·x
+/// for a row-major B k×n (the `columns` form, x of k entries): matrix-vector products for matrices small
+/// enough to stay in cache (Sources/CKernels/gemv.c). β = 0 overwrites y. No overlap between y and the
+/// others. Returns 0, having done nothing, on a CPU without AVX-512 (the caller then uses BLAS).
+int circuits_gemv_rows_f32(const float *b, size_t n, size_t k, size_t ldb, const float *x, float beta, float *y);
+int circuits_gemv_rows_f64(const double *b, size_t n, size_t k, size_t ldb, const double *x, double beta, double *y);
+int circuits_gemv_columns_f32(const float *b, size_t k, size_t n, size_t ldb, const float *x, float beta, float *y);
+int circuits_gemv_columns_f64(const double *b, size_t k, size_t n, size_t ldb, const double *x, double beta, double *y);
+
 #endif
