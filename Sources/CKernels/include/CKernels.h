@@ -31,6 +31,9 @@ size_t circuits_clip_values_f64(double *g, size_t n, double limit);
 void circuits_sigmoid_f32(const float *x, float *y, size_t n);
 /// y = tanh(x) elementwise in float, within 2 ulp of the exact value; NaN stays NaN. No overlap.
 void circuits_tanh_f32(const float *x, float *y, size_t n);
+/// y = tanh(x) elementwise in double, within a few ulp of the exact value (Sources/CKernels/tanh64.c); NaN
+/// stays NaN. No overlap.
+void circuits_tanh_f64(const double *x, double *y, size_t n);
 
 /// 2×2 stride-2 max pooling of `planes` planes of h × w (NCHW, N·C planes): y is planes × ⌊h/2⌋ × ⌊w/2⌋,
 /// `indices` the argmax of each window as row·w + column within its plane (ties: the first pixel in
