@@ -1,3 +1,5 @@
+import CKernels
+
 // Fused losses: each forward returns the (weighted) mean loss over the batch and each backward returns
 // ∂loss/∂scores directly, without building the loss out of small ops.
 //
@@ -55,7 +57,8 @@ extension Tensor {
             var s: Scalar = 0
             if let probabilities {
                 let prow = probabilities + r * k
-                for c in 0..<k { let e = Scalar.exp(row[c] - mx); prow[c] = e; s += e }
+                softmaxExponentials(row, shift: mx, into: prow, count: k)
+                for c in 0..<k { s += prow[c] }
                 let inv = 1 / s
                 for c in 0..<k { prow[c] *= inv }
             } else {
@@ -313,5 +316,16 @@ extension Variable {
         return lossNode(try Tensor.huber(s, targets: targets, delta: delta, weights: weights)) { d, g, add in
             try Tensor.elementwiseLossBackward("huber", s, targets, weights, d, into: g, add: add) { Tensor.huberSlope($0, $1, delta: delta) }
         }
+    }
+}
+
+/// y[c] = e^(x[c] − shift): in float through CKernels' vectorized exponential (activations.c), else libm.
+@inlinable @inline(__always)
+func softmaxExponentials<S: BLASScalar>(_ x: UnsafePointer<S>, shift: S, into y: UnsafeMutablePointer<S>, count n: Int) {
+    if S.self == Float.self {
+        circuits_exp_shifted_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), shift as! Float,
+                                 UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
+    } else {
+        for c in 0..<n { y[c] = S.exp(x[c] - shift) }
     }
 }

@@ -31,6 +31,9 @@ size_t circuits_clip_values_f64(double *g, size_t n, double limit);
 void circuits_sigmoid_f32(const float *x, float *y, size_t n);
 /// y = tanh(x) elementwise in float, within 2 ulp of the exact value; NaN stays NaN. No overlap.
 void circuits_tanh_f32(const float *x, float *y, size_t n);
+/// y = e^(x − shift) elementwise in float, within 1 ulp (results below the smallest normal float come out
+/// as 0); NaN stays NaN. No overlap. Softmax's exponentials, shift being the row maximum.
+void circuits_exp_shifted_f32(const float *x, float shift, float *y, size_t n);
 /// y = tanh(x) elementwise in double, within a few ulp of the exact value (Sources/CKernels/tanh64.c); NaN
 /// stays NaN. No overlap.
 void circuits_tanh_f64(const double *x, double *y, size_t n);
