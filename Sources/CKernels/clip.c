@@ -1,6 +1,13 @@
 #include "CKernels.h"
 #include <stdint.h>
 
+// Compiled for AVX-512 and AVX2 as well as the x86-64 baseline (SSE2), chosen when the library loads.
+#if defined(__x86_64__) && defined(__linux__)
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define CLONES
+#endif
+
 // Clipping by value: a compare-and-select per element with a count of the clipped ones. Swift turns the
 // same loop into two branches per element; here it vectorizes. The count is kept in 32 bits within
 // blocks of 2^20 elements (a 64-bit lane count halves the vector width). Comparisons with NaN are false,
@@ -20,5 +27,5 @@
     }                                                                                                    \
     return count;
 
-size_t circuits_clip_values_f32(float *g, size_t n, float limit) { CLIP_VALUES(float) }
-size_t circuits_clip_values_f64(double *g, size_t n, double limit) { CLIP_VALUES(double) }
+CLONES size_t circuits_clip_values_f32(float *g, size_t n, float limit) { CLIP_VALUES(float) }
+CLONES size_t circuits_clip_values_f64(double *g, size_t n, double limit) { CLIP_VALUES(double) }

@@ -1,3 +1,5 @@
+import CKernels
+
 // Fused losses: each forward returns the (weighted) mean loss over the batch and each backward returns
 // ∂loss/∂scores directly, without building the loss out of small ops.
 //
@@ -36,6 +38,14 @@ extension Tensor {
     /// - Throws: `TensorError.indexOutOfRange` naming the row of a label outside `0..<classes`.
     @inlinable
     public static func softmaxCrossEntropy(_ scores: Tensor, labels: [Int], weights: [Scalar]? = nil) throws -> Scalar {
+        try softmaxCrossEntropy(scores, labels: labels, weights: weights, probabilities: nil)
+    }
+
+    /// The loss, and when `probabilities` is given (n×classes) softmax(sᵢ) written into it, for the
+    /// backward to reuse instead of computing every exponential again.
+    @inlinable
+    static func softmaxCrossEntropy(_ scores: Tensor, labels: [Int], weights: [Scalar]?,
+                                    probabilities: UnsafeMutablePointer<Scalar>?) throws -> Scalar {
         let (n, k) = try checkLabels("softmaxCrossEntropy", scores, labels)
         let (_, total, w) = try lossWeights("softmaxCrossEntropy", weights, rows: n)
         let p = scores.unsafeReadPointer
@@ -45,10 +55,34 @@ extension Tensor {
             var mx = row[0]
             for c in 1..<k where row[c] > mx { mx = row[c] }
             var s: Scalar = 0
-            for c in 0..<k { s += Scalar.exp(row[c] - mx) }
+            if let probabilities {
+                let prow = probabilities + r * k
+                softmaxExponentials(row, shift: mx, into: prow, count: k)
+                for c in 0..<k { s += prow[c] }
+                let inv = 1 / s
+                for c in 0..<k { prow[c] *= inv }
+            } else {
+                for c in 0..<k { s += Scalar.exp(row[c] - mx) }
+            }
             loss += (w?[r] ?? 1) * (Scalar.log(s) + mx - row[labels[r]])
         }
         return loss / total
+    }
+
+    /// Backward of softmax cross-entropy from the probabilities its forward kept (n×classes), into `g`:
+    /// the same numbers as `softmaxCrossEntropyBackward(_:labels:…)` without the exponentials.
+    @inlinable
+    static func softmaxCrossEntropyBackward(probabilities: UnsafePointer<Scalar>, rows n: Int, classes k: Int, labels: [Int],
+                                            weights: [Scalar]?, dLoss: Scalar, into g: UnsafeMutablePointer<Scalar>, add: Bool) throws {
+        let (_, total, w) = try lossWeights("softmaxCrossEntropy", weights, rows: n)
+        for r in 0..<n {
+            let prow = probabilities + r * k, grow = g + r * k
+            let scale = dLoss * (w?[r] ?? 1) / total
+            for c in 0..<k {
+                let d = scale * (prow[c] - (c == labels[r] ? 1 : 0))
+                if add { grow[c] += d } else { grow[c] = d }
+            }
+        }
     }
 
     /// Backward of softmax cross-entropy, into `g`: ∂L/∂sᵢ = wᵢ·(softmax(sᵢ) − onehot(yᵢ)) / Σw, times `dLoss`.
@@ -220,8 +254,19 @@ extension Variable {
     @inlinable
     public func softmaxCrossEntropy(labels: [Int], weights: [Scalar]? = nil) throws -> Variable {
         let s = value
-        return lossNode(try Tensor.softmaxCrossEntropy(s, labels: labels, weights: weights)) { d, g, add in
-            try Tensor.softmaxCrossEntropyBackward(s, labels: labels, weights: weights, dLoss: d, into: g, add: add)
+        guard requiresGrad, tape != nil, s.rank == 2 else {
+            return lossNode(try Tensor.softmaxCrossEntropy(s, labels: labels, weights: weights)) { d, g, add in
+                try Tensor.softmaxCrossEntropyBackward(s, labels: labels, weights: weights, dLoss: d, into: g, add: add)
+            }
+        }
+        // On a tape the probabilities go into an arena buffer: backward reads them instead of taking
+        // every exponential a second time (the same numbers, as the forward computes them the same way).
+        let (n, k) = (s.shape[0], s.shape[1])
+        let p = Variable.outputBuffer([n, k], self)
+        let loss = try Tensor.softmaxCrossEntropy(s, labels: labels, weights: weights, probabilities: p.unsafeWritePointer)
+        return lossNode(loss) { d, g, add in
+            try Tensor.softmaxCrossEntropyBackward(probabilities: p.unsafeReadPointer, rows: n, classes: k, labels: labels,
+                                                   weights: weights, dLoss: d, into: g, add: add)
         }
     }
     /// Multiclass SVM loss of these scores against class `labels`.
@@ -271,5 +316,16 @@ extension Variable {
         return lossNode(try Tensor.huber(s, targets: targets, delta: delta, weights: weights)) { d, g, add in
             try Tensor.elementwiseLossBackward("huber", s, targets, weights, d, into: g, add: add) { Tensor.huberSlope($0, $1, delta: delta) }
         }
+    }
+}
+
+/// y[c] = e^(x[c] − shift): in float through CKernels' vectorized exponential (activations.c), else libm.
+@inlinable @inline(__always)
+func softmaxExponentials<S: BLASScalar>(_ x: UnsafePointer<S>, shift: S, into y: UnsafeMutablePointer<S>, count n: Int) {
+    if S.self == Float.self {
+        circuits_exp_shifted_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), shift as! Float,
+                                 UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
+    } else {
+        for c in 0..<n { y[c] = S.exp(x[c] - shift) }
     }
 }

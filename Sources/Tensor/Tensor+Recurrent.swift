@@ -181,6 +181,9 @@ extension Tensor {
             return
         }
         if m == 1 {
+            // A matrix that stays in cache goes to CKernels' gemv (gemv.c), without BLAS's per-call set-up.
+            if !transposeA && n * k <= smallGEMVLimit
+                && smallGEMV(rows: transposeB, b: b, n: n, k: k, ldb: ldb, x: a, beta: beta, y: c) { return }
             // c = op(B)ᵀ·a: B stored k×n is used transposed; B stored n×k (transposeB) as it is.
             Scalar.gemv(transA: !transposeB, m: try blasInt(transposeB ? n : k, op: op), n: try blasInt(transposeB ? k : n, op: op),
                         alpha: 1, a: b, lda: try blasInt(ldb, op: op), x: a, incx: try blasInt(transposeA ? lda : 1, op: op),

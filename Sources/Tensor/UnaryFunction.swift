@@ -349,6 +349,9 @@ func tanhKernel<S: BLASScalar>(_ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<
     if S.self == Float.self {
         circuits_tanh_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
                           UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
+    } else if S.self == Double.self {
+        circuits_tanh_f64(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self),
+                          UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self), n)
     } else {
         for i in 0..<n { y[i] = S.tanh(x[i]) }
     }

@@ -31,6 +31,12 @@ size_t circuits_clip_values_f64(double *g, size_t n, double limit);
 void circuits_sigmoid_f32(const float *x, float *y, size_t n);
 /// y = tanh(x) elementwise in float, within 2 ulp of the exact value; NaN stays NaN. No overlap.
 void circuits_tanh_f32(const float *x, float *y, size_t n);
+/// y = e^(x − shift) elementwise in float, within 1 ulp (results below the smallest normal float come out
+/// as 0); NaN stays NaN. No overlap. Softmax's exponentials, shift being the row maximum.
+void circuits_exp_shifted_f32(const float *x, float shift, float *y, size_t n);
+/// y = tanh(x) elementwise in double, within a few ulp of the exact value (Sources/CKernels/tanh64.c); NaN
+/// stays NaN. No overlap.
+void circuits_tanh_f64(const double *x, double *y, size_t n);
 
 /// 2×2 stride-2 max pooling of `planes` planes of h × w (NCHW, N·C planes): y is planes × ⌊h/2⌋ × ⌊w/2⌋,
 /// `indices` the argmax of each window as row·w + column within its plane (ties: the first pixel in
@@ -73,5 +79,14 @@ int circuits_w2v_kernel(void);
 void circuits_w2v_update(int kernel, const float *input, float *neu1e, float *rows, const int32_t *targets,
                          const float *labels, size_t count, float alpha, size_t stride, const float *sigmoid,
                          int skip_outside);
+
+/// y = β·y + B·x for a row-major B n×k (leading dimension ldb, x contiguous, k entries), or y = β·y + Bᵀ·x
+/// for a row-major B k×n (the `columns` form, x of k entries): matrix-vector products for matrices small
+/// enough to stay in cache (Sources/CKernels/gemv.c). β = 0 overwrites y. No overlap between y and the
+/// others. Returns 0, having done nothing, on a CPU without AVX-512 (the caller then uses BLAS).
+int circuits_gemv_rows_f32(const float *b, size_t n, size_t k, size_t ldb, const float *x, float beta, float *y);
+int circuits_gemv_rows_f64(const double *b, size_t n, size_t k, size_t ldb, const double *x, double beta, double *y);
+int circuits_gemv_columns_f32(const float *b, size_t k, size_t n, size_t ldb, const float *x, float beta, float *y);
+int circuits_gemv_columns_f64(const double *b, size_t k, size_t n, size_t ldb, const double *x, double beta, double *y);
 
 #endif
