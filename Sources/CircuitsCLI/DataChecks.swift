@@ -7,6 +7,19 @@ import Tensor
 /// file that cannot give a classifier (one class, a continuous column taken as the label) is one line
 /// naming the file and the cause, not a model that predicts one class or a failure after the last epoch.
 enum DataChecks {
+    /// A network that starts with an embedding reads each example's values as token ids: every one must
+    /// be an integer in 0..<V. Checked on the data as read, so the error names the example as the file
+    /// orders it (inside a shuffled batch the op could only name the batch's row).
+    static func checkTokenIDs(_ features: Tensor<Float>, embedding: EmbeddingConfiguration?, name: String) throws {
+        guard let embedding, features.count > 0 else { return }
+        let d = features.count / max(features.shape[0], 1), limit = Float(embedding.vocabulary)
+        try features.withUnsafeBufferPointer { p in
+            for i in 0..<p.count where !(p[i] >= 0 && p[i] < limit && p[i] == p[i].rounded()) {
+                throw CLIError.failure("\(name): example \(i / d) (0-based), value \(i % d): \(p[i]) is not a token id in 0..<\(embedding.vocabulary) — the network starts with \(embedding.description)")
+            }
+        }
+    }
+
     /// The classes with at least one example in `data`.
     static func presentClasses(_ data: Dataset) -> [Int] {
         data.classCounts.indices.filter { data.classCounts[$0] > 0 }

@@ -33,7 +33,7 @@ struct ModelGrammar: Equatable {
     var text: String
 
     static let help = "linear, mlp:W1,W2,…[:ACTIVATION], cnn, or a list of layers (dense:N, conv:FxK[xK2][/S][:same|valid|P], "
-        + "pool:K[/S], avgpool:K[/S], gap, bn, dropout:P, flatten, ACTIVATION, lstm:[Lx]H[:last|mean|seq][:sum], gru:…, rnn:…, bilstm:…)"
+        + "pool:K[/S], avgpool:K[/S], gap, bn, dropout:P, flatten, ACTIVATION, embedding:VxD, lstm:[Lx]H[:last|mean|seq][:sum], gru:…, rnn:…, bilstm:…)"
 
     /// One layer of a list, before shapes are known.
     enum Token: Equatable {
@@ -51,6 +51,12 @@ struct ModelGrammar: Equatable {
     enum Form: Equatable {
         case mlp(hidden: [Int], activation: UnaryFunction)
         case layers([Token])
+    }
+
+    /// The embedding the layer list starts with, if it does (its examples are token ids).
+    func embedding(command: String) throws -> EmbeddingConfiguration? {
+        guard case let .layers(tokens) = try form(command: command), case let .layer(spec)? = tokens.first else { return nil }
+        return spec.configuration as? EmbeddingConfiguration
     }
 
     /// The preset the text names, if it is one.
@@ -78,7 +84,7 @@ struct ModelGrammar: Equatable {
             return .mlp(hidden: widths.map { $0! }, activation: activation)
         }
         var tokens: [Token] = []
-        for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
+        for (index, raw) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
             let item = raw.trimmingCharacters(in: .whitespaces)
             let fields = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             switch fields[0] {
@@ -105,6 +111,14 @@ struct ModelGrammar: Equatable {
                 }
                 tokens.append(.layer(fields[0] == "pool" ? .maxPool2D(window, stride: stride, padding: padding)
                                                         : .avgPool2D(window, stride: stride, padding: padding)))
+            case "embedding":
+                // Token ids 0..<V (each example a sequence of T ids) to vectors of D.
+                let sizes = fields.count == 2 ? fields[1].split(separator: "x", omittingEmptySubsequences: false).map { Int($0) } : []
+                guard sizes.count == 2, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                    throw bad("\"\(item)\" needs the number of ids × the vector length (embedding:10000x64)")
+                }
+                guard index == 0 else { throw bad("\"\(item)\" must come first: it reads the examples' token ids") }
+                tokens.append(.layer(LayerSpec(EmbeddingConfiguration(vocabulary: sizes[0]!, dimensions: sizes[1]!))))
             case "lstm", "gru", "rnn", "bilstm", "bigru", "birnn":
                 guard fields.count == 2 else { throw bad("\"\(item)\" needs a hidden size (lstm:128, lstm:2x128)") }
                 tokens.append(try Self.recurrent(kind: fields[0], rest: fields[1], item: item, bad: bad))

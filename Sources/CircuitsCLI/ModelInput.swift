@@ -113,6 +113,7 @@ struct SavedModel {
     /// can still overflow (inputs far outside the training range), and a NaN score must never be printed
     /// as a prediction.
     func scores(_ x: Tensor<Float>, file dataFile: String) throws -> Tensor<Float> {
+        try DataChecks.checkTokenIDs(x, embedding: file.model.layers.first?.spec.configuration as? EmbeddingConfiguration, name: dataFile)
         let s = try file.model.predict(try inputs(x, file: dataFile))
         let k = s.columns
         for r in 0..<s.rows where (0..<k).contains(where: { s[r, $0].isNaN }) {

@@ -175,6 +175,9 @@ struct TrainOptions: Equatable {
         }
         if args.has("standardize") { o.preprocessing = .standardize }
         if let k = try args.int("pca", minimum: 1) { o.preprocessing = .pca; o.pcaComponents = k }
+        if o.preprocessing != .none, try o.model.embedding(command: command) != nil {
+            throw CLIError.usage("--\(o.preprocessing == .pca ? "pca" : "standardize") would change the token ids an embedding reads; drop it", command: command)
+        }
         if let s = args.string("seed") {
             guard let seed = UInt64(s) else { throw CLIError.usage("--seed expects a non-negative integer, got \"\(s)\"", command: command) }
             o.configuration.seed = seed

@@ -106,6 +106,9 @@ final class TrainingRun<Scalar: BLASScalar> {
             throw CLIError.failure("\(dataName): \(loss) needs numeric labels (regression targets)")
         }
         if !loss.isRegression { try DataChecks.requireClassification(all, name: dataName) }
+        let embedding = try options.model.embedding(command: arguments.command)
+        try DataChecks.checkTokenIDs(all.features, embedding: embedding, name: dataName)
+        if let testSet { try DataChecks.checkTokenIDs(testSet.features, embedding: embedding, name: testName) }
         if loss.isBinary && all.classCount != 2 {
             throw CLIError.failure("\(loss) is a binary loss, but the data has \(all.classCount) classes; use softmax or multiclass-hinge")
         }

@@ -240,6 +240,50 @@ struct SequenceTrainTests {
     }
 }
 
+extension SequenceTrainTests {
+    @Test("NPY [N, T] token ids: embedding:20x8,lstm:16,dense:2 learns whether id 7 occurs; bad ids and tokens are errors")
+    func embeddingTokens() throws {
+        let dir = try temporaryDirectory()
+        var rng = SeededRNG(seed: 9)
+        let n = 160, t = 8
+        var x: [Float] = [], y: [Int64] = []
+        for i in 0..<n {
+            var ids = (0..<t).map { _ in Float([1, 2, 3, 4, 5, 6, 8, 9][rng.nextInt(below: 8)]) }
+            if i % 2 == 1 { ids[rng.nextInt(below: t)] = 7 }
+            x += ids
+            y.append(Int64(i % 2))
+        }
+        let xs = dir.appendingPathComponent("x.npy").path, ys = dir.appendingPathComponent("y.npy").path
+        try writeNPY(xs, shape: [n, t], floats: x)
+        try writeNPY(ys, shape: [n], ints: y)
+        let model = dir.appendingPathComponent("m.safetensors").path
+        let r = circuits(["train", "--data", xs, "--labels", ys, "--model", "embedding:20x8,lstm:16,dense:2", "--optimizer", "adam",
+                          "--lr", "0.02", "--epochs", "40", "--batch-size", "16", "--out", model, "--threads", "1", "--val-split", "0"])
+        #expect(r.code == .success, "\(r.errors)")
+        #expect(r.errors.contains("Embedding(20×8)"), "\(r.errors)")
+        let e = circuits(["eval", "--model", model, "--data", xs, "--labels", ys])
+        let percents = (e.output + e.errors).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "(" }).compactMap { w -> Double? in
+            w.hasSuffix("%") ? Double(w.dropLast()) : nil
+        }
+        #expect(percents.first.map { $0 >= 90 } == true, "\(e.output)\(e.errors)")
+        // An id the table does not have names its row and step.
+        var bad = x
+        bad[3 * t + 5] = 20
+        try writeNPY(xs, shape: [n, t], floats: bad)
+        for command in ["eval", "train"] {
+            let b = circuits([command, "--model", command == "eval" ? model : "embedding:20x8,lstm:16", "--data", xs, "--labels", ys]
+                             + (command == "train" ? ["--out", model + ".2"] : []))
+            #expect(b.code != .success && b.errors.contains("example 3 (0-based), value 5: 20.0 is not a token id in 0..<20"), "\(command): \(b.errors)")
+        }
+        let scaled = circuits(["train", "--data", xs, "--labels", ys, "--model", "embedding:20x8,lstm:16", "--standardize", "--out", model])
+        #expect(scaled.code == .usage && scaled.errors.contains("token ids"), "\(scaled.errors)")
+        for token in ["embedding:20", "embedding:0x8", "lstm:16,embedding:20x8"] {
+            let u = circuits(["train", "--data", xs, "--labels", ys, "--model", token, "--epochs", "1", "--out", model])
+            #expect(u.code == .usage && u.errors.contains("embedding"), "\(token): \(u.errors)")
+        }
+    }
+}
+
 @Suite("circuits lm: model files load into PyTorch")
 struct LMTorchInteropTests {
     @Test("nn.LSTM / nn.GRU + nn.Linear load the file with strict=True and score a text as we do", arguments: ["lstm:2x12", "gru:10", "rnn:8"])
