@@ -57,8 +57,7 @@ extension Tensor {
             var s: Scalar = 0
             if let probabilities {
                 let prow = probabilities + r * k
-                softmaxExponentials(row, shift: mx, into: prow, count: k)
-                for c in 0..<k { s += prow[c] }
+                s = softmaxExponentials(row, shift: mx, into: prow, count: k)
                 let inv = 1 / s
                 for c in 0..<k { prow[c] *= inv }
             } else {
@@ -78,10 +77,11 @@ extension Tensor {
         for r in 0..<n {
             let prow = probabilities + r * k, grow = g + r * k
             let scale = dLoss * (w?[r] ?? 1) / total
-            for c in 0..<k {
-                let d = scale * (prow[c] - (c == labels[r] ? 1 : 0))
-                if add { grow[c] += d } else { grow[c] = d }
-            }
+            // scale·p over the row in a loop that vectorizes, then the label's entry as scale·(p − 1): the
+            // same numbers as computing every entry as scale·(p − onehot).
+            let y = labels[r], before = grow[y], d = scale * (prow[y] - 1)
+            if add { for c in 0..<k { grow[c] += scale * prow[c] } } else { for c in 0..<k { grow[c] = scale * prow[c] } }
+            grow[y] = add ? before + d : d
         }
     }
 
@@ -319,13 +319,21 @@ extension Variable {
     }
 }
 
-/// y[c] = e^(x[c] − shift): in float through CKernels' vectorized exponential (activations.c), else libm.
+/// y[c] = e^(x[c] − shift), returning Σ y: in float and double through CKernels' vectorized exponentials
+/// (activations.c, exp64.c; the sum as eight partial sums in a fixed order), in any other scalar through
+/// `exp` one element at a time.
 @inlinable @inline(__always)
-func softmaxExponentials<S: BLASScalar>(_ x: UnsafePointer<S>, shift: S, into y: UnsafeMutablePointer<S>, count n: Int) {
+func softmaxExponentials<S: BLASScalar>(_ x: UnsafePointer<S>, shift: S, into y: UnsafeMutablePointer<S>, count n: Int) -> S {
     if S.self == Float.self {
-        circuits_exp_shifted_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), shift as! Float,
-                                 UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
-    } else {
-        for c in 0..<n { y[c] = S.exp(x[c] - shift) }
+        let s = circuits_exp_shifted_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), shift as! Float,
+                                         UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
+        return s as! S
+    } else if S.self == Double.self {
+        let s = circuits_exp_shifted_f64(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), shift as! Double,
+                                         UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self), n)
+        return s as! S
     }
+    var s: S = 0
+    for c in 0..<n { y[c] = S.exp(x[c] - shift); s += y[c] }
+    return s
 }

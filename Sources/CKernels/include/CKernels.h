@@ -32,8 +32,12 @@ void circuits_sigmoid_f32(const float *x, float *y, size_t n);
 /// y = tanh(x) elementwise in float, within 2 ulp of the exact value; NaN stays NaN. No overlap.
 void circuits_tanh_f32(const float *x, float *y, size_t n);
 /// y = e^(x − shift) elementwise in float, within 1 ulp (results below the smallest normal float come out
-/// as 0); NaN stays NaN. No overlap. Softmax's exponentials, shift being the row maximum.
-void circuits_exp_shifted_f32(const float *x, float shift, float *y, size_t n);
+/// as 0); NaN stays NaN. No overlap. Softmax's exponentials, shift being the row maximum. Returns Σ y,
+/// summed as eight partial sums in a fixed order (the same total on every CPU).
+float circuits_exp_shifted_f32(const float *x, float shift, float *y, size_t n);
+/// The same in double (Sources/CKernels/exp64.c), within about one ulp of e^(x − shift); x − shift < −708
+/// gives 0, above 709.78 +inf. Returns Σ y as the float version does.
+double circuits_exp_shifted_f64(const double *x, double shift, double *y, size_t n);
 /// y = tanh(x) elementwise in double, within a few ulp of the exact value (Sources/CKernels/tanh64.c); NaN
 /// stays NaN. No overlap.
 void circuits_tanh_f64(const double *x, double *y, size_t n);
