@@ -15,7 +15,7 @@ enum DataChecks {
         let d = features.count / max(features.shape[0], 1), limit = Float(embedding.vocabulary)
         try features.withUnsafeBufferPointer { p in
             for i in 0..<p.count where !(p[i] >= 0 && p[i] < limit && p[i] == p[i].rounded()) {
-                throw CLIError.failure("\(name): example \(i / d) (0-based), value \(i % d): \(p[i]) is not a token id in 0..<\(embedding.vocabulary) — the network starts with \(embedding.description)")
+                throw CLIError.failure("\(name): example \(i / d) (0-based), position \(i % d): \(p[i]) is not a token id in 0..<\(embedding.vocabulary) — the network starts with \(embedding.description)")
             }
         }
     }

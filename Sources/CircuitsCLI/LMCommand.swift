@@ -169,6 +169,7 @@ enum LMTrain {
     static func run(_ a: ParsedArguments, context: CommandContext) throws -> ExitCode {
         let console = context.console
         guard let path = a.string("text") else { throw CLIError.usage("--text FILE is required (the training text)", command: a.command) }
+        try OutputPaths.check(a, options: ["out", "report", "checkpoint"])
         let out = a.string("out") ?? "lm.safetensors"
         let dropout = try a.double("dropout", in: 0...0.99) ?? 0
         let seqLength = try a.int("seq-length", minimum: 1, maximum: 100_000) ?? 100
@@ -187,6 +188,9 @@ enum LMTrain {
         let json = a.has("json")
         var configuration = try parseLanguageModelSpec(a.string("model") ?? "lstm:2x256", dropout: dropout, command: a.command)
         configuration.dropout = configuration.layers > 1 ? dropout : 0
+        if dropout > 0 && configuration.layers == 1 {
+            context.console.printError("warning: --dropout \(dropout) acts between stacked layers; \(configuration.description) has one layer, so it has no effect")
+        }
         BLAS.threads = threads
 
         let scalars = try CharacterText.read(path)

@@ -101,6 +101,7 @@ enum TSNECommand: Command {
 
     static func run(_ arguments: ParsedArguments, context: CommandContext) throws -> ExitCode {
         let s = try parse(arguments)
+        try OutputPaths.check(arguments, options: ["out", "plot"])
         let console = context.console
         let wallStart = DispatchTime.now().uptimeNanoseconds
         let dataName = arguments.string("data") ?? ""

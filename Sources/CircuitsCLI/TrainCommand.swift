@@ -44,6 +44,7 @@ enum TrainCommand: Command {
 
     static func run(_ arguments: ParsedArguments, context: CommandContext) throws -> ExitCode {
         let options = try TrainOptions.parse(arguments)
+        try OutputPaths.check(arguments, options: ["out", "report", "checkpoint", "parameters-out"])
         func body(_ mpi: MPIContext?) throws -> ExitCode {
             options.diagnostics.double
                 ? try TrainingRun<Double>(arguments, options: options, context: context, mpi: mpi).run()

@@ -63,6 +63,7 @@ enum Word2VecTrain {
         guard positional.isEmpty else { throw CLIError.usage("unexpected argument \"\(positional[0])\" (train takes only options)", command: a.command) }
         guard let textPath = a.string("text") else { throw CLIError.usage("--text FILE is required (the training corpus)", command: a.command) }
         let c = try configuration(a)
+        try OutputPaths.check(a, options: ["out", "save-vocab"])
         let out = a.string("out") ?? "vectors.bin"
         let binary = try a.choice("binary", ["0", "1"]).map { $0 == "1" } ?? out.hasSuffix(".bin")
         let json = a.has("json")

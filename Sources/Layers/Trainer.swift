@@ -298,7 +298,13 @@ public final class Trainer<Scalar: BLASScalar> {
         var best: (loss: Double, epoch: Int, values: [Tensor<Scalar>], states: [LayerState<Scalar>])? = nil
         var sinceBest = 0
         let n = train.count, bs = configuration.batchSize
-        let batches = (n + bs - 1) / bs
+        // Batch norm cannot normalise a batch of one example (PyTorch raises the same error): a last
+        // batch of one is left out of the epoch — the next shuffle puts that example in another batch.
+        let batchNorm = model.layers.contains { $0.spec.kind == BatchNormConfiguration.kind }
+        if batchNorm && synchronizer == nil && min(bs, n) < 2 {
+            throw TrainingError.invalidConfiguration("batch norm needs at least two examples per batch, not \(min(bs, n)) (batch size \(bs), \(n) training examples)")
+        }
+        let batches = batchNorm && synchronizer == nil && n % bs == 1 ? n / bs : (n + bs - 1) / bs
         model.isTraining = true
         defer { model.isTraining = false }
         epochs: while completedEpochs < configuration.epochs {

@@ -64,6 +64,9 @@ public enum WordVectorEvaluation {
                 queries.append((a, b, c, d, sections.count - 1))
             }
         }
+        guard sections.contains(where: { $0.total > 0 }) else {
+            throw Word2VecError.malformed(file: file, offset: 0, expected: "analogy questions 'a b c d', one per line", found: "none")
+        }
         let size = vectors.size
         let unit = vectors.unitVectors()
         // Each question is independent: answer them on every core, in blocks so that a block's queries
@@ -163,6 +166,7 @@ public enum WordVectorEvaluation {
             human.append(score)
             model.append(Double(s))
         }
+        guard total > 0 else { throw Word2VecError.malformed(file: file, offset: 0, expected: "word pairs 'word1<TAB>word2<TAB>score', one per line", found: "none") }
         return SimilarityReport(spearman: pearson(ranks(human), ranks(model)), pearson: pearson(human, model),
                                 found: human.count, total: total)
     }

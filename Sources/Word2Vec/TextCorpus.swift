@@ -37,6 +37,14 @@ public struct TextCorpus: Sendable {
         } catch {
             throw Word2VecError.io(file: path, message: "cannot read the corpus: \(error.localizedDescription)")
         }
-        return try data.withUnsafeBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
+        return try data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            // Text has no NUL bytes; a model file or an archive given as the corpus does.
+            if let base = raw.baseAddress, let nul = memchr(base, 0, raw.count) {
+                throw Word2VecError.malformed(file: path, offset: base.distance(to: UnsafeRawPointer(nul)),
+                                              expected: "text (words separated by white space)", found: "a NUL byte — this looks like a binary file")
+            }
+            return try body(bytes)
+        }
     }
 }

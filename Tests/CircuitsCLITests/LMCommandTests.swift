@@ -273,7 +273,7 @@ extension SequenceTrainTests {
         for command in ["eval", "train"] {
             let b = circuits([command, "--model", command == "eval" ? model : "embedding:20x8,lstm:16", "--data", xs, "--labels", ys]
                              + (command == "train" ? ["--out", model + ".2"] : []))
-            #expect(b.code != .success && b.errors.contains("example 3 (0-based), value 5: 20.0 is not a token id in 0..<20"), "\(command): \(b.errors)")
+            #expect(b.code != .success && b.errors.contains("example 3 (0-based), position 5: 20.0 is not a token id in 0..<20"), "\(command): \(b.errors)")
         }
         let scaled = circuits(["train", "--data", xs, "--labels", ys, "--model", "embedding:20x8,lstm:16", "--standardize", "--out", model])
         #expect(scaled.code == .usage && scaled.errors.contains("token ids"), "\(scaled.errors)")

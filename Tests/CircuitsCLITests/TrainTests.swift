@@ -121,6 +121,33 @@ struct TrainTests {
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>"))
     }
 
+    @Test("batch norm: a last batch of one example is left out of the epoch; batches of one are refused up front")
+    func batchNormLastBatchOfOne() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("m.safetensors").path
+        // 257 training examples in batches of 128: the third batch would hold one.
+        let r = circuits(["train", "--data", "toy:moons:257", "--val-split", "0", "--model", "dense:8,bn,relu", "--epochs", "3",
+                          "--batch-size", "128", "--out", model, "--threads", "1"])
+        #expect(r.code == .success && FileManager.default.fileExists(atPath: model), "\(r.errors)")
+        let one = circuits(["train", "--data", "toy:moons:64", "--model", "dense:8,bn,relu", "--batch-size", "1", "--out", model])
+        #expect(one.code == .failure && one.errors.contains("at least two examples per batch"), "\(one.errors)")
+    }
+
+    @Test("output paths are checked before training: a missing directory, a directory as the file")
+    func outputPathsCheckedFirst() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("m.safetensors").path
+        let r = circuits(["train", "--data", "toy:moons:200", "--epochs", "1", "--out", model, "--report", "/nonexistent-circuits-dir/r.html"])
+        #expect(r.code == .usage && r.errors.contains("--report /nonexistent-circuits-dir/r.html: the directory /nonexistent-circuits-dir does not exist"), "\(r.errors)")
+        #expect(!FileManager.default.fileExists(atPath: model), "nothing trained or written")
+        let d = circuits(["train", "--data", "toy:moons:200", "--epochs", "1", "--out", dir.path])
+        #expect(d.code == .usage && d.errors.contains("is a directory"), "\(d.errors)")
+        let text = dir.appendingPathComponent("t.txt").path
+        try String(repeating: "To be, or not to be, that is the question.\n", count: 400).write(toFile: text, atomically: true, encoding: .utf8)
+        let lm = circuits(["lm", "train", "--text", text, "--out", model, "--report", dir.appendingPathComponent("x/r.html").path])
+        #expect(lm.code == .usage && lm.errors.contains("does not exist"), "\(lm.errors)")
+    }
+
     @Test("--json prints one parseable object per epoch and a final summary")
     func jsonLines() throws {
         let dir = try temporaryDirectory()

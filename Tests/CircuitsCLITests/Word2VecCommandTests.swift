@@ -78,6 +78,18 @@ struct Word2VecCommandTests {
         try data.prefix(data.count - 30).write(to: URL(fileURLWithPath: vectors))
         let r4 = circuits(["word2vec", "similar", "--vectors", vectors, "t0w0"])
         #expect(r4.code == .failure && r4.errors.contains("byte offset") && r4.errors.contains("truncated"))
+        // A binary file as the corpus (here the vectors), and evaluation files with no pairs or questions.
+        let r5 = circuits(["word2vec", "train", "--text", vectors, "--out", dir.appendingPathComponent("y.bin").path])
+        #expect(r5.code == .failure && r5.errors.contains("NUL byte"), "\(r5.errors)")
+        let good = dir.appendingPathComponent("g.bin").path
+        #expect(circuits(["word2vec", "train", "--text", corpus, "--out", good] + Self.small).code == .success)
+        for option in ["--similarity", "--analogies"] {
+            let r6 = circuits(["word2vec", "eval", "--vectors", good, option, empty])
+            #expect(r6.code == .failure && r6.errors.contains("found none"), "\(option): \(r6.errors)")
+        }
+        // Output paths are checked before any work.
+        let r7 = circuits(["word2vec", "train", "--text", corpus, "--out", dir.appendingPathComponent("no/such/dir/v.bin").path])
+        #expect(r7.code == .usage && r7.errors.contains("does not exist"), "\(r7.errors)")
     }
 
     @Test("usage errors exit 2: missing verb, unknown verb, missing --text, bad values, stray words")
