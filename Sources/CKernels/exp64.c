@@ -1,6 +1,7 @@
 #include "CKernels.h"
 #include <stdint.h>
 #include <string.h>
+#include "expm1_reduced.h"
 
 // Softmax's exponentials in double over a vector, a loop the compiler vectorizes: libm's exp is one call
 // per element, about six nanoseconds, and min-char-rnn's loss takes 25 × 65 of them per update (a
@@ -22,24 +23,8 @@
 
 static inline double exp_one(double v) {
     double c = v < -708.0 ? -708.0 : (v > 709.782712893384 ? 709.782712893384 : v);   // NaN compares false: stays NaN
-    const double invLn2 = 1.4426950408889634, ln2Hi = 6.93147180369123816490e-01, ln2Lo = 1.90821492927058770002e-10;
-    const double shifter = 0x1.8p52;                // adding it rounds to an integer held in the low mantissa bits
-    double ks = c * invLn2 + shifter;
-    double k = ks - shifter;
-    double r = (c - k * ln2Hi) - k * ln2Lo;         // ln2Hi has 32 trailing zero bits: k·ln2Hi is exact
-    double p = 1.0 / 6227020800.0;                  // 1/13!
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    double e = 1.0 + (r + (r * r) * p);             // e^r
+    double ks;
+    double e = 1.0 + expm1_reduced(c, &ks);         // e^r
     uint64_t bits;
     memcpy(&bits, &ks, sizeof bits);
     uint64_t scaleBits = (bits + 1022u) << 52;      // 2^(k−1), k in [−1021, 1024]
