@@ -28,8 +28,7 @@ let smallCNNFLOPsPerExample: Double = {
 final class CNNStepBench {
     let batch: Int
     let trainer: Trainer<Float>
-    private var batches: [(x: Tensor<Float>, y: [Int])] = []
-    private var cursor = 0
+    private var batches: StepBatches
 
     init(batch: Int, data: FashionMNIST, seed: UInt64 = 1, layers: [LayerSpec] = smallCNNLayers) throws {
         self.batch = batch
@@ -41,16 +40,12 @@ final class CNNStepBench {
         config.batchSize = batch
         config.seed = seed
         trainer = try Trainer(model: model, loss: .softmaxCrossEntropy, configuration: config)
-        let pool = min(max(batch * 8, 4096), data.trainFeatures.rows)
-        for start in stride(from: 0, through: pool - batch, by: batch) {
-            batches.append((try data.trainFeatures.rows(start..<(start + batch)), Array(data.trainLabels[start..<(start + batch)])))
-        }
+        batches = try StepBatches(data, batch: batch)
     }
 
     func run(steps: Int) throws {
         for _ in 0..<steps {
-            let (x, y) = batches[cursor]
-            cursor = (cursor + 1) % batches.count
+            let (x, y) = batches.next()
             try trainer.step(x, .classes(y))
         }
     }
@@ -62,7 +57,7 @@ final class CNNStepBench {
 
     /// Median milliseconds of forward + loss, backward, and the rest (update, checks) over `steps` steps.
     func phases(steps: Int) throws -> (forward: Double, backward: Double, update: Double) {
-        try stepPhases(trainer, batches: batches, cursor: &cursor, steps: steps)
+        try stepPhases(trainer, batches: &batches, steps: steps)
     }
 }
 

@@ -20,8 +20,7 @@ let mlpFLOPsPerExample: Double = {
 final class MLPStepBench {
     let batch: Int
     let trainer: Trainer<Float>
-    private var batches: [(x: Tensor<Float>, y: [Int])] = []
-    private var cursor = 0
+    private var batches: StepBatches
 
     /// - Parameter optimizer: `.momentum` (0.9, lr 0.05: the recipe of the targets) or `.adam` (lr 1e-3,
     ///   the command line's default), as the torch peer's `--optimizer`.
@@ -36,18 +35,13 @@ final class MLPStepBench {
         config.batchSize = batch
         config.seed = seed
         trainer = try Trainer(model: model, loss: .softmaxCrossEntropy, configuration: config)
-        let pool = min(max(batch * 8, 4096), data.trainFeatures.rows)
-        for start in stride(from: 0, through: pool - batch, by: batch) {
-            // A row view shares the data set's storage: no copy, as a gathered batch buffer would be.
-            batches.append((try data.trainFeatures.rows(start..<(start + batch)), Array(data.trainLabels[start..<(start + batch)])))
-        }
+        batches = try StepBatches(data, batch: batch)
     }
 
     /// Runs `steps` full training steps.
     func run(steps: Int) throws {
         for _ in 0..<steps {
-            let (x, y) = batches[cursor]
-            cursor = (cursor + 1) % batches.count
+            let (x, y) = batches.next()
             try trainer.step(x, .classes(y))
         }
     }
@@ -57,7 +51,7 @@ final class MLPStepBench {
     /// backward (until the trainer's gradient hook runs), and the rest — finiteness check, optimizer
     /// update, tape reset. A kernel that regresses shows up here before it hides in a ratio.
     func phases(steps: Int) throws -> (forward: Double, backward: Double, update: Double) {
-        try stepPhases(trainer, batches: batches, cursor: &cursor, steps: steps)
+        try stepPhases(trainer, batches: &batches, steps: steps)
     }
 
     /// Steps per timed sample, as the torch peer chooses them: at least 10, about `examples` examples.
@@ -153,19 +147,38 @@ func mlpSuite(_ context: BenchContext) throws -> [BenchFigure] {
     return figures
 }
 
-/// Median milliseconds of a training step's three phases over `steps` steps of `trainer`, cycling through
-/// `batches` from `cursor` (the MLP and CNN step benchmarks): forward with the loss (until the scores
-/// exist), backward (until the trainer's gradient hook runs), and the rest — finiteness check, optimizer
-/// update, tape reset.
-func stepPhases(_ trainer: Trainer<Float>, batches: [(x: Tensor<Float>, y: [Int])], cursor: inout Int,
+/// The batches a step benchmark cycles through (MLP and CNN, as their torch peers): row views of the first
+/// max(8·batch, 4096) training images, cut before timing — a row view shares the data set's storage, so
+/// the timed loop is the step alone.
+struct StepBatches {
+    private var batches: [(x: Tensor<Float>, y: [Int])] = []
+    private var cursor = 0
+
+    init(_ data: FashionMNIST, batch: Int) throws {
+        let pool = min(max(batch * 8, 4096), data.trainFeatures.rows)
+        for start in stride(from: 0, through: pool - batch, by: batch) {
+            batches.append((try data.trainFeatures.rows(start..<(start + batch)), Array(data.trainLabels[start..<(start + batch)])))
+        }
+    }
+
+    /// The next batch, cycling.
+    mutating func next() -> (x: Tensor<Float>, y: [Int]) {
+        defer { cursor = (cursor + 1) % batches.count }
+        return batches[cursor]
+    }
+}
+
+/// Median milliseconds of a training step's three phases over `steps` steps of `trainer` on the next of
+/// `batches` (the MLP and CNN step benchmarks): forward with the loss (until the scores exist), backward
+/// (until the trainer's gradient hook runs), and the rest — finiteness check, optimizer update, tape reset.
+func stepPhases(_ trainer: Trainer<Float>, batches: inout StepBatches,
                 steps: Int) throws -> (forward: Double, backward: Double, update: Double) {
     var forward: [Double] = [], backward: [Double] = [], update: [Double] = []
     var scored: UInt64 = 0, backwardDone: UInt64 = 0
     trainer.gradientHook = { _ in backwardDone = DispatchTime.now().uptimeNanoseconds }
     defer { trainer.gradientHook = nil }
     for _ in 0..<steps {
-        let (x, y) = batches[cursor]
-        cursor = (cursor + 1) % batches.count
+        let (x, y) = batches.next()
         let start = DispatchTime.now().uptimeNanoseconds
         try trainer.step(x, .classes(y), scores: { _ in scored = DispatchTime.now().uptimeNanoseconds })
         let end = DispatchTime.now().uptimeNanoseconds
