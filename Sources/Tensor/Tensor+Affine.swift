@@ -61,9 +61,9 @@ extension Variable {
                 }
             }
             if w.requiresGrad {
-                try w.accumulateGradGEMM { g, beta in
+                try w.accumulateGradGEMM { g, alpha, beta in
                     try Tensor.gemmKernel(x.value, dy, transposeLeft: true, transposeRight: false,
-                                          m: k, n: out, k: n, alpha: 1, beta: beta, c: g)
+                                          m: k, n: out, k: n, alpha: alpha, beta: beta, c: g)
                 }
             }
             if b.requiresGrad {

@@ -91,27 +91,27 @@ extension Variable {
         return Variable.record(y, inputs: [a, b]) { dy in
             if a.requiresGrad {
                 let (ar, ac) = (a.value.shape[0], a.value.shape[1])
-                try a.accumulateGradGEMM { g, beta in
+                try a.accumulateGradGEMM { g, alpha, beta in
                     // dA = dY·op(B)ᵀ (or its transpose when A entered transposed).
                     if transposeLeft {
                         try Tensor.gemmKernel(b.value, dy, transposeLeft: transposeRight, transposeRight: true,
-                                              m: ar, n: ac, k: n, alpha: 1, beta: beta, c: g)
+                                              m: ar, n: ac, k: n, alpha: alpha, beta: beta, c: g)
                     } else {
                         try Tensor.gemmKernel(dy, b.value, transposeLeft: false, transposeRight: !transposeRight,
-                                              m: ar, n: ac, k: n, alpha: 1, beta: beta, c: g)
+                                              m: ar, n: ac, k: n, alpha: alpha, beta: beta, c: g)
                     }
                 }
             }
             if b.requiresGrad {
                 let (br, bc) = (b.value.shape[0], b.value.shape[1])
-                try b.accumulateGradGEMM { g, beta in
+                try b.accumulateGradGEMM { g, alpha, beta in
                     // dB = op(A)ᵀ·dY (or its transpose when B entered transposed).
                     if transposeRight {
                         try Tensor.gemmKernel(dy, a.value, transposeLeft: true, transposeRight: transposeLeft,
-                                              m: br, n: bc, k: m, alpha: 1, beta: beta, c: g)
+                                              m: br, n: bc, k: m, alpha: alpha, beta: beta, c: g)
                     } else {
                         try Tensor.gemmKernel(a.value, dy, transposeLeft: !transposeLeft, transposeRight: false,
-                                              m: br, n: bc, k: m, alpha: 1, beta: beta, c: g)
+                                              m: br, n: bc, k: m, alpha: alpha, beta: beta, c: g)
                     }
                 }
             }

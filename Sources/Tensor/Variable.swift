@@ -16,6 +16,11 @@ public final class Variable<Scalar: BLASScalar> {
     /// Set by `primeGradient`: the buffer holds a base the first contribution of the next backward
     /// scales by this before adding to it.
     @usableFromInline var primedScale: Scalar? = nil
+    /// Set by `primeGradient`: every contribution of the backward enters the buffer multiplied by this
+    /// (1 otherwise). Kept after the backward, so a late contribution (weight decay) is scaled too.
+    @usableFromInline var contributionScale: Scalar = 1
+    /// Whether every contribution since `primeGradient` came through `accumulateGradGEMM`.
+    @usableFromInline var onlyGEMMContributions = true
     /// Whether the gradient buffer is shared on purpose (an optimizer's state, given by
     /// `primeGradient`): written in place, never copied on write.
     @usableFromInline var gradBufferIsShared = false
@@ -45,29 +50,46 @@ public final class Variable<Scalar: BLASScalar> {
     @inlinable public func zeroGrad() {
         gradIsValid = false
         primedScale = nil
+        contributionScale = 1
     }
 
     /// Makes `buffer` (shared, written in place) the gradient buffer of the next backward, holding a
-    /// base that is scaled by `scale` before the first contribution adds to it: after the backward it
-    /// holds `scale·base + gradient`. An optimizer with momentum primes each parameter with its velocity
-    /// and the momentum, so the weight-gradient GEMM computes v ← μ·v + g in place (as its `beta`) and the
-    /// gradient is never written and read back. `settlePrimedGradient()` applies the scale to a buffer no
-    /// contribution reached.
-    public func primeGradient(_ buffer: Tensor<Scalar>, scale: Scalar) throws {
+    /// base that is scaled by `scale` before the first contribution adds to it, each contribution
+    /// multiplied by `contributionScale`: after the backward it holds
+    /// `scale·base + contributionScale·gradient`. An optimizer with momentum primes each parameter with
+    /// its velocity, so the weight-gradient GEMM updates the velocity in place (its `alpha` and `beta`)
+    /// and the gradient is never written and read back. `settlePrimedGradient()` applies the scale to a
+    /// buffer no contribution reached; `onlyGEMMContributions` tells afterwards whether every
+    /// contribution came through a GEMM (`accumulateGradGEMM`), where the scales cost nothing.
+    public func primeGradient(_ buffer: Tensor<Scalar>, scale: Scalar, contributionScale: Scalar = 1) throws {
         guard buffer.shape == value.shape else { throw TensorError.shapeMismatch(op: "primeGradient", lhs: value.shape, rhs: buffer.shape) }
+        guard scale.isFinite, contributionScale.isFinite, contributionScale != 0 else {
+            throw TensorError.invalidArgument(op: "primeGradient", reason: "scales must be finite and the contribution scale non-zero, got \(scale) and \(contributionScale)")
+        }
         gradBuffer = buffer
         gradBufferIsShared = true
         gradIsValid = false
         primedScale = scale
+        self.contributionScale = contributionScale
+        onlyGEMMContributions = true
     }
+
+    /// Whether every gradient contribution since `primeGradient` came through a GEMM's own `alpha` and
+    /// `beta` (none needed a pass of its own over the buffer).
+    public var gradientCameOnlyFromGEMMs: Bool { onlyGEMMContributions }
 
     /// After a backward: a primed buffer that no contribution reached still becomes `scale·base`.
     public func settlePrimedGradient() {
-        guard let s = primedScale, let buffer = gradBuffer else { return }
+        guard let s = primedScale else { return }
+        scaleGradientBuffer(by: s)
         primedScale = nil
+        gradIsValid = true
+    }
+
+    @usableFromInline func scaleGradientBuffer(by s: Scalar) {
+        guard s != 1, let buffer = gradBuffer else { return }
         let p = buffer.unsafeWritePointer, n = buffer.count
         for i in 0..<n { p[i] *= s }
-        gradIsValid = true
     }
 
     /// Sets the gradient, for optimizers and tests that supply one.
@@ -76,6 +98,8 @@ public final class Variable<Scalar: BLASScalar> {
         gradBuffer = g
         gradBufferIsShared = false
         gradIsValid = true
+        primedScale = nil
+        contributionScale = 1
     }
 
     /// Gives `body` the gradient buffer to write and whether it must add (`true`: a gradient is already
@@ -83,6 +107,17 @@ public final class Variable<Scalar: BLASScalar> {
     @inlinable
     public func accumulateGrad(_ body: (UnsafeMutablePointer<Scalar>, _ add: Bool) throws -> Void) rethrows {
         guard requiresGrad else { return }
+        onlyGEMMContributions = false
+        if contributionScale != 1 {
+            // A contribution that cannot scale itself: bring the buffer to the contribution's units, add,
+            // and scale back (two passes; the optimizer stops asking for this where it happens).
+            let a = contributionScale
+            if let s = primedScale { scaleGradientBuffer(by: s / a); primedScale = nil } else { scaleGradientBuffer(by: 1 / a) }
+            try body(gradBuffer!.unsafeWritePointer, true)
+            scaleGradientBuffer(by: a)
+            gradIsValid = true
+            return
+        }
         if primedScale != nil {
             settlePrimedGradient()   // the base scaled, then the contribution added
             try body(gradBuffer!.unsafeWritePointer, true)
@@ -100,19 +135,26 @@ public final class Variable<Scalar: BLASScalar> {
         gradIsValid = true
     }
 
-    /// `accumulateGrad` for kernels that end in a GEMM, C ← A·B + β·C: `body` receives the buffer and the
-    /// β to use — 0 for a fresh gradient, 1 to add to one, or a primed buffer's scale, so the scaling
-    /// rides on the GEMM instead of a pass of its own.
+    /// `accumulateGrad` for kernels that end in a GEMM, C ← α·A·B + β·C: `body` receives the buffer, the
+    /// α and the β to use — α is 1 unless a primed buffer asks for scaled contributions; β is 0 for a
+    /// fresh gradient, 1 to add to one, or a primed buffer's scale — so the scaling rides on the GEMM
+    /// instead of a pass of its own.
     @inlinable
-    public func accumulateGradGEMM(_ body: (UnsafeMutablePointer<Scalar>, _ beta: Scalar) throws -> Void) rethrows {
+    public func accumulateGradGEMM(_ body: (UnsafeMutablePointer<Scalar>, _ alpha: Scalar, _ beta: Scalar) throws -> Void) rethrows {
         guard requiresGrad else { return }
         if let s = primedScale {
             primedScale = nil
-            try body(gradBuffer!.unsafeWritePointer, s)
+            try body(gradBuffer!.unsafeWritePointer, contributionScale, s)
             gradIsValid = true
             return
         }
-        try accumulateGrad { g, add in try body(g, add ? 1 : 0) }
+        if contributionScale != 1 {
+            try body(gradBuffer!.unsafeWritePointer, contributionScale, 1)
+            return
+        }
+        let onlyGEMM = onlyGEMMContributions
+        try accumulateGrad { g, add in try body(g, 1, add ? 1 : 0) }
+        onlyGEMMContributions = onlyGEMM
     }
 
     /// Adds `g` to the gradient (allocating it on first use).
