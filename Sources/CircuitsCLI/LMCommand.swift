@@ -261,12 +261,14 @@ enum LMTrain {
         let trainStart = DispatchTime.now().uptimeNanoseconds
         var trainedSeconds = history.last?.elapsed ?? 0
         var characters = history.last?.characters ?? 0
-        var stopped = false, interrupted = false
+        var stopped = false, interrupted = false, partial = false
         var lastValidation = trainedSeconds
         var lossSum = 0.0, lossCount = 0, rowCharacters = 0, rowSeconds = 0.0
         let total = firstEpoch + max(epochs - firstEpoch, 0)
 
-        func validate(epoch: Int, final: Bool) throws {
+        /// A validation row: `final` at the end of an epoch (event "epoch") or of a run stopped inside one
+        /// (`complete` false: event "validation", as for `--validation-every`, with the sample).
+        func validate(epoch: Int, final: Bool, complete: Bool = true) throws {
             let v = try model.evaluate(ids: validationIDs, batch: batchSize, steps: seqLength)
             var sample: String? = nil
             if final && sampleLength > 0 {
@@ -274,7 +276,8 @@ enum LMTrain {
                 var sampleRNG = SeededRNG(seed: seed)
                 sample = try model.sample(prime: "", length: sampleLength, temperature: temperature, rng: &sampleRNG)
             }
-            let line = LMEpochLine(event: final ? "epoch" : "validation", epoch: epoch, epochs: givenEpochs ?? (budget == nil ? epochs : nil),
+            let endsEpoch = final && complete
+            let line = LMEpochLine(event: endsEpoch ? "epoch" : "validation", epoch: epoch, epochs: givenEpochs ?? (budget == nil ? epochs : nil),
                                    characters: characters, seconds: rowSeconds, trainSeconds: trainedSeconds,
                                    trainLoss: lossCount > 0 ? lossSum / Double(lossCount) : .nan, validationLoss: v,
                                    validationBitsPerCharacter: v / Foundation.log(2.0), charactersPerSecond: Double(rowCharacters) / max(rowSeconds, 1e-9),
@@ -285,7 +288,7 @@ enum LMTrain {
                 console.print(ProgressReporter.json(line))
             } else {
                 if console.isTerminal { console.writeErrorText("\r\u{1B}[K") }
-                console.printError((final ? "epoch \(epoch)" : "within epoch \(epoch)") + (line.epochs.map { "/\($0)" } ?? "") + "  train " + String(format: "%.4f", line.trainLoss) + "  val "
+                console.printError((endsEpoch ? "epoch \(epoch)" : "within epoch \(epoch)") + (line.epochs.map { "/\($0)" } ?? "") + "  train " + String(format: "%.4f", line.trainLoss) + "  val "
                                    + String(format: "%.4f nats/char (%.4f bits/char)", v, line.validationBitsPerCharacter)
                                    + "  \(ProgressReporter.rate(line.charactersPerSecond)) chars/s  " + String(format: "%.0fs", trainedSeconds))
                 if let sample { console.printError("  sample: " + sample.replacingOccurrences(of: "\n", with: "⏎")) }
@@ -329,14 +332,17 @@ enum LMTrain {
                     console.writeErrorText("\r\u{1B}[K" + "epoch \(epoch + 1)" + (givenEpochs != nil || budget == nil ? "/\(total)" : "") + " \(chunk + 1)/\(streams.chunks)  loss " + String(format: "%.4f", value)
                                            + "  \(ProgressReporter.rate(Double(rowCharacters) / max(rowSeconds, 1e-9))) chars/s")
                 }
-                if interrupt.isRequested || context.interruptAfter?(epoch, chunk + 1) == true { interrupted = true; stopped = true; break }
-                if let budget, trainedSeconds >= budget { stopped = true; break }
+                if interrupt.isRequested || context.interruptAfter?(epoch, chunk + 1) == true { interrupted = true; stopped = true }
+                if let budget, trainedSeconds >= budget { stopped = true }
+                if stopped { partial = chunk + 1 < streams.chunks; break }
                 if let validateEvery, trainedSeconds - lastValidation >= validateEvery, chunk + 1 < streams.chunks {
                     lastValidation = trainedSeconds
                     try validate(epoch: epoch + 1, final: false)
                     model.isTraining = true
                 }
             }
+            // A run stopped inside an epoch reports where it stopped, not a completed epoch.
+            if partial { try validate(epoch: epoch + 1, final: true, complete: false); break }
             epoch += 1
             try validate(epoch: epoch, final: true)
             if let path = a.string("checkpoint"), !stopped {
@@ -369,7 +375,7 @@ enum LMTrain {
                           + (last.map { String(format: "; validation %.4f nats/char (%.4f bits/char) after %.0f s of training", $0.validationLoss, $0.validationBitsPerCharacter, trainedSeconds) } ?? ""))
         }
         if interrupted {
-            console.printError("circuits lm train: interrupted; the model trained so far was written")
+            console.printError("circuits lm train: interrupted after \(epoch) complete epoch\(epoch == 1 ? "" : "s")\(partial ? " and part of the next" : ""); the model trained so far was written")
             return .failure
         }
         return .success

@@ -185,7 +185,18 @@ struct ModelGrammar: Equatable {
         var c = RecurrentConfiguration(cell: cell, hidden: sizes.last!!, layers: sizes.count == 2 ? sizes[0]! : 1,
                                        bidirectional: kind.hasPrefix("bi"), output: .last)
         var outputGiven = false
+        var given: [String: String] = [:]   // option group → the option that set it: a second one contradicts
+        func once(_ group: String, _ option: String) throws {
+            if let first = given[group], first != option { throw bad("\"\(item)\": \"\(first)\" and \"\(option)\" contradict each other (one \(group))") }
+            given[group] = option
+        }
         for option in parts.dropFirst() {
+            switch option {
+            case "last", "mean", "seq": try once("output", option)
+            case "sum" where c.bidirectional, "concat" where c.bidirectional: try once("merge of the directions", option)
+            case let o where o.hasPrefix("dropout="): try once("dropout", o)
+            default: break
+            }
             switch option {
             case "last": c.output = .last; outputGiven = true
             case "mean": c.output = .mean; outputGiven = true

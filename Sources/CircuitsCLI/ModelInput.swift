@@ -101,6 +101,7 @@ struct SavedModel {
         guard x.columns == rawInputs else {
             throw CLIError.failure("\(dataFile): has \(x.columns) features per row; the model \(path) expects \(rawInputs)")
         }
+        try DataChecks.checkTokenIDs(x, embedding: file.model.layers.first?.spec.configuration as? EmbeddingConfiguration, name: dataFile)
         let transformed = try preprocessor?.transform(x) ?? x
         if let row = firstNonFiniteRow(transformed) {
             throw CLIError.failure("\(dataFile): row \(row + 1): the features overflow Float after the model's \(preprocessor?.kind.rawValue ?? "") "
@@ -113,7 +114,6 @@ struct SavedModel {
     /// can still overflow (inputs far outside the training range), and a NaN score must never be printed
     /// as a prediction.
     func scores(_ x: Tensor<Float>, file dataFile: String) throws -> Tensor<Float> {
-        try DataChecks.checkTokenIDs(x, embedding: file.model.layers.first?.spec.configuration as? EmbeddingConfiguration, name: dataFile)
         let s = try file.model.predict(try inputs(x, file: dataFile))
         let k = s.columns
         for r in 0..<s.rows where (0..<k).contains(where: { s[r, $0].isNaN }) {

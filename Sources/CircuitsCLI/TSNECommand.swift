@@ -63,7 +63,15 @@ enum TSNECommand: Command {
         c.threads = try args.int("threads", minimum: 1) ?? ProcessInfo.processInfo.activeProcessorCount
         c.perplexity = try args.double("perplexity", in: 1e-3...1e6) ?? 30
         c.iterations = try args.int("iterations", minimum: 1) ?? 1000   // 0 would print the starting positions as an embedding
-        c.earlyExaggerationIterations = try args.int("early-exaggeration-iterations", minimum: 0) ?? 250
+        if let early = try args.int("early-exaggeration-iterations", minimum: 0) {
+            // --iterations counts the exaggerated ones too (openTSNE counts them apart, scikit-learn within).
+            guard early <= c.iterations else {
+                throw CLIError.usage("--early-exaggeration-iterations \(early) exceeds --iterations \(c.iterations), which counts them too", command: name)
+            }
+            c.earlyExaggerationIterations = early
+        } else {
+            c.earlyExaggerationIterations = min(250, c.iterations)
+        }
         c.earlyExaggeration = try args.double("early-exaggeration", in: 1e-6...1e6) ?? 12
         c.exaggeration = try args.double("exaggeration", in: 1e-6...1e6) ?? 1
         if let lr = args.string("learning-rate"), lr != "auto" {

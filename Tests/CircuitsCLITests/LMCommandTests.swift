@@ -46,6 +46,17 @@ struct LMCommandTests {
         #expect(seconds.count == rows.count && total.map { abs(seconds.reduce(0, +) - $0) < 1e-9 } == true)
         let summary = try #require(lines.last)
         #expect(summary["event"] as? String == "summary" && summary["model"] as? String == model)
+        // The summary counts complete epochs only (a run stopped inside one ends on a validation row).
+        #expect(summary["epochs"] as? Int == rows.filter { $0["event"] as? String == "epoch" }.count, "\(summary)")
+        // Interrupted inside epoch 2: the last row is a validation point of epoch 2, one epoch is complete.
+        let cut = circuits(["lm", "train", "--text", try writeText(dir, String(repeating: verse, count: 12)), "--model", "rnn:16",
+                            "--seq-length", "20", "--batch-size", "8", "--threads", "1", "--json", "--sample-length", "0", "--epochs", "3",
+                            "--out", model], interruptAfter: { epoch, chunk in epoch == 1 && chunk == 2 })
+        let cutLines = jsonLines(cut.output)
+        #expect(cut.code == .failure && cut.errors.contains("interrupted after 1 complete epoch and part of the next"), "\(cut.errors)")
+        #expect(cutLines.filter { $0["event"] as? String == "epoch" }.count == 1)
+        #expect(cutLines.dropLast().last?["event"] as? String == "validation" && cutLines.dropLast().last?["epoch"] as? Int == 2)
+        #expect(cutLines.last?["epochs"] as? Int == 1 && cutLines.last?["interrupted"] as? Bool == true)
         let bounded = try Self.train(dir, ["--out", model, "--epochs", "2", "--sample-length", "0"])
         #expect(jsonLines(bounded.output).filter { $0["event"] as? String == "epoch" }.allSatisfy { $0["epochs"] as? Int == 2 })
     }
@@ -99,6 +110,9 @@ struct LMCommandTests {
         try Data(bytes).write(to: URL(fileURLWithPath: invalid))
         let b = circuits(["lm", "train", "--text", invalid, "--out", dir.appendingPathComponent("m").path, "--epochs", "1"])
         #expect(b.code == .failure && b.errors.contains("byte offset 7") && b.errors.contains("binary"), "\(b.errors)")
+        // A leading byte-order mark is not a character of the text; a file of nothing else has no text.
+        #expect(try CharacterText.decode([0xEF, 0xBB, 0xBF] + Array("ab\u{FEFF}c".utf8), file: "t") == Array("ab\u{FEFF}c".unicodeScalars))
+        #expect(throws: CLIError.self) { try CharacterText.decode([0xEF, 0xBB, 0xBF], file: "t") }
         let m = circuits(["lm", "train", "--text", invalid, "--model", "lstm:0"])
         #expect(m.code == .usage)
         // Sizes that cannot be allocated are usage errors before any weight is drawn.
@@ -187,6 +201,13 @@ struct LMCommandTests {
         #expect(shape == [3])
         #expect(throws: CLIError.self) { try ModelGrammar(text: "lstm:x").form(command: "train") }
         #expect(throws: CLIError.self) { try ModelGrammar(text: "lstm:8:sum").form(command: "train") }
+        // Two outputs, two merges or two dropouts contradict each other: refused, naming both.
+        for text in ["lstm:8:last:mean", "bigru:4:sum:concat", "rnn:4:dropout=0.1:dropout=0.2"] {
+            #expect { try ModelGrammar(text: text).form(command: "train") } throws: { error in
+                "\(error)".contains("contradict each other")
+            }
+        }
+        _ = try ModelGrammar(text: "lstm:8:mean:mean").form(command: "train")   // the same option twice says one thing
         // Vectors are not sequences: the error says what the layer expected.
         #expect(throws: LayerError.self) { try ModelGrammar(text: "lstm:8").architecture(exampleShape: [4], outputs: 2, dropout: 0, command: "train") }
     }
@@ -275,6 +296,9 @@ extension SequenceTrainTests {
                              + (command == "train" ? ["--out", model + ".2"] : []))
             #expect(b.code != .success && b.errors.contains("example 3 (0-based), position 5: 20.0 is not a token id in 0..<20"), "\(command): \(b.errors)")
         }
+        // t-SNE of a layer's activations reads the data through the same check, naming the file.
+        let t = circuits(["tsne", "--model", model, "--layer", "1", "--data", xs, "--out", dir.appendingPathComponent("e.csv").path, "--perplexity", "5"])
+        #expect(t.code != .success && t.errors.contains(xs) && t.errors.contains("example 3 (0-based), position 5"), "tsne: \(t.errors)")
         let scaled = circuits(["train", "--data", xs, "--labels", ys, "--model", "embedding:20x8,lstm:16", "--standardize", "--out", model])
         #expect(scaled.code == .usage && scaled.errors.contains("token ids"), "\(scaled.errors)")
         for token in ["embedding:20", "embedding:0x8", "lstm:16,embedding:20x8"] {

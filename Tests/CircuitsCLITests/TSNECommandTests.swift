@@ -117,6 +117,15 @@ struct TSNECommandTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("e.csv").path))
     }
 
+    @Test("more exaggerated iterations than iterations in all is refused, naming both")
+    func exaggerationBeyondIterations() throws {
+        let dir = try temporaryDirectory()
+        let csv = try writeTinyCSV(in: dir, rows: 30)
+        let r = circuits(["tsne", "--data", csv, "--out", dir.appendingPathComponent("e.csv").path, "--perplexity", "5",
+                          "--iterations", "100", "--early-exaggeration-iterations", "300"])
+        #expect(r.code == .usage && r.errors.contains("--early-exaggeration-iterations 300 exceeds --iterations 100"), "\(r.errors)")
+    }
+
     @Test("--model --layer embeds a trained network's hidden activations")
     func modelLayer() throws {
         let dir = try temporaryDirectory()
