@@ -102,8 +102,10 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
     let quick = context.quick
     // Every sample of every side in a fresh process, sides alternating within each round, multi-thread
     // samples bracketed by the core check (PairedRunner.swift); the same warm-up and timing rules on
-    // both sides (our worker follows mlp_step_torch.py's).
-    let rounds = quick ? 1 : 3
+    // both sides (our worker follows mlp_step_torch.py's). Two-thread samples are the ones a window of
+    // lost cores spoils (torch's batch-32 figure ranged 39–53k ex/s between full runs on 30 Nov), so they
+    // take five rounds: the median then stands while two of them are spoiled.
+    func roundCount(_ threads: Int) -> Int { quick ? 1 : threads > 1 ? 5 : 3 }
     let repetitions = 3
     let examplesPerSample = quick ? 2048 : 8192
     context.refreshPeak()
@@ -120,6 +122,7 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
         if quick { args.append("--quick") }
         var sides = [context.worker("mlp-step", args)]
         for script in ["mlp_step_torch.py", "mlp_step_numpy.py"] { if let peer = runner.side(script, args) { sides.append(peer) } }
+        let rounds = roundCount(threads)
         context.report.say("  (mlp step vs peers, threads=\(threads): \(rounds) rounds of \(sides.map(\.name).joined(separator: ", ")), each in a fresh process)")
         let result = runPaired(sides, rounds: rounds, threads: threads, report: context.report, label: "mlp step threads=\(threads)")
         for batch in mlpBatches {
@@ -153,11 +156,12 @@ private func mlpStepVersusPeers(_ context: BenchContext, _ runner: PeerRunner, _
 /// batch 128: no target in the issue, but the comparison a user of `circuits train` would make.
 private func adamStepVersusTorch(_ context: BenchContext, _ runner: PeerRunner, _ data: FashionMNIST) throws -> [BenchFigure] {
     let quick = context.quick
-    let batch = 128, repetitions = 3, rounds = quick ? 1 : 3
+    let batch = 128, repetitions = 3
     let examplesPerSample = quick ? 2048 : 8192
     let threadCounts = quick ? [context.options.threads[0]] : context.options.threads
     var figures: [BenchFigure] = []
     for threads in threadCounts {
+        let rounds = quick ? 1 : threads > 1 ? 5 : 3   // as for the momentum step: five rounds at two threads
         var args = ["--optimizer", "adam", "--threads", "\(threads)", "--batch", "\(batch)",
                     "--repetitions", "\(repetitions)", "--examples-per-rep", "\(examplesPerSample)"]
         if quick { args.append("--quick") }
