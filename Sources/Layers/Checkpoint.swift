@@ -36,6 +36,7 @@ public struct Checkpoint<Scalar: BLASScalar> {
             }
             c.metadata[p + "optimizer.steps"] = String(optimizer.steps)
             c.metadata[p + "optimizer.buffers"] = try ModelFile<Scalar>.json(optimizer.buffers.mapValues(\.count))
+            if !optimizer.scalars.isEmpty { c.metadata[p + "optimizer.scalars"] = try ModelFile<Scalar>.json(optimizer.scalars) }
         }
         c.metadata[p + "epoch"] = String(state.completedEpochs)
         c.metadata[p + "fingerprint"] = fingerprint
@@ -90,7 +91,8 @@ public struct Checkpoint<Scalar: BLASScalar> {
                     return t
                 }
             }
-            optimizer = OptimizerState(buffers: buffers, steps: steps)
+            let scalars = c.metadata[p + "optimizer.scalars"] == nil ? [:] : try entry("optimizer.scalars", as: [String: [Double]].self)
+            optimizer = OptimizerState(buffers: buffers, steps: steps, scalars: scalars)
         }
         c.tensors.removeAll { $0.name.hasPrefix("optimizer.") }
         for key in c.metadata.keys where key.hasPrefix(p) { c.metadata[key] = nil }

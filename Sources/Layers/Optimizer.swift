@@ -24,11 +24,15 @@ extension Optimizer {
 
 /// An optimizer's saved state: named buffers per parameter, and a step counter.
 public struct OptimizerState<Scalar: BLASScalar> {
+    /// Per-parameter buffers by name, each the shape of its parameter.
     public var buffers: [String: [Tensor<Scalar>]]
     public var steps: Int
-    public init(buffers: [String: [Tensor<Scalar>]] = [:], steps: Int = 0) {
+    /// Per-parameter numbers by name (one per parameter), kept exactly: SGD's deferred velocity scales.
+    public var scalars: [String: [Double]]
+    public init(buffers: [String: [Tensor<Scalar>]] = [:], steps: Int = 0, scalars: [String: [Double]] = [:]) {
         self.buffers = buffers
         self.steps = steps
+        self.scalars = scalars
     }
 }
 
@@ -136,9 +140,16 @@ public final class SGD<Scalar: BLASScalar>: Optimizer {
         }
     }
 
-    /// The velocities as v (a deferred scale applied to a copy; the buffers stay as they are).
+    /// The velocity buffers as they are and, while fused steps defer μ, their scales ("velocity scale":
+    /// v = scale·buffer), so a resumed run continues bit for bit.
     public var state: OptimizerState<Scalar> {
-        let v = velocities.enumerated().map { k, w -> Tensor<Scalar> in
+        let deferred = velocityScales.contains { $0 != 1 }
+        return OptimizerState(buffers: ["velocity": velocities], steps: steps, scalars: deferred ? ["velocity scale": velocityScales] : [:])
+    }
+
+    /// The velocities the optimizer holds (v itself: a deferred scale applied to a copy).
+    public var currentVelocities: [Tensor<Scalar>] {
+        velocities.enumerated().map { k, w -> Tensor<Scalar> in
             let s = k < velocityScales.count ? velocityScales[k] : 1
             guard s != 1 else { return w }
             var copy = Tensor<Scalar>.uninitialized(w.shape)
@@ -148,12 +159,18 @@ public final class SGD<Scalar: BLASScalar>: Optimizer {
             }
             return copy
         }
-        return OptimizerState(buffers: ["velocity": v], steps: steps)
     }
 
+    /// - Throws: `LayerError.invalidState` for velocity scales that are not one positive finite number
+    ///   per velocity buffer.
     public func restore(_ state: OptimizerState<Scalar>) throws {
-        velocities = state.buffers["velocity"] ?? []
-        velocityScales = Array(repeating: 1, count: velocities.count)
+        let v = state.buffers["velocity"] ?? []
+        let scales = state.scalars["velocity scale"] ?? Array(repeating: 1, count: v.count)
+        guard scales.count == v.count, scales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw LayerError.invalidState(layer: "optimizer", reason: "\(scales.count) velocity scales for \(v.count) velocities, or one not a positive finite number")
+        }
+        velocities = v
+        velocityScales = scales
         steps = state.steps
     }
 }

@@ -61,6 +61,9 @@ extension Trainer {
                     throw LayerError.invalidState(layer: "optimizer", reason: "its \"\(name)\" buffers do not match the model's \(parameters.count) parameters")
                 }
             }
+            for (name, values) in saved.scalars where values.count != parameters.count || !values.allSatisfy({ $0.isFinite && $0 > 0 }) {
+                throw LayerError.invalidState(layer: "optimizer", reason: "its \"\(name)\" holds \(values.count) numbers for \(parameters.count) parameters, or one not positive and finite")
+            }
         }
         guard state.completedEpochs >= 0, state.completedEpochs < Int(Int32.max),
               state.history.allSatisfy({ $0.epoch >= 1 && $0.epoch <= max(state.completedEpochs + 1, 1) }) else {

@@ -297,8 +297,8 @@ extension SequenceTrainTests {
             #expect(b.code != .success && b.errors.contains("example 3 (0-based), position 5: 20.0 is not a token id in 0..<20"), "\(command): \(b.errors)")
         }
         // t-SNE of a layer's activations reads the data through the same check, naming the file.
-        let t = circuits(["tsne", "--model", model, "--layer", "1", "--data", xs, "--out", dir.appendingPathComponent("e.csv").path, "--perplexity", "5"])
-        #expect(t.code != .success && t.errors.contains(xs) && t.errors.contains("example 3 (0-based), position 5"), "tsne: \(t.errors)")
+        let embedded = circuits(["tsne", "--model", model, "--layer", "1", "--data", xs, "--out", dir.appendingPathComponent("e.csv").path, "--perplexity", "5"])
+        #expect(embedded.code != .success && embedded.errors.contains(xs) && embedded.errors.contains("example 3 (0-based), position 5"), "tsne: \(embedded.errors)")
         let scaled = circuits(["train", "--data", xs, "--labels", ys, "--model", "embedding:20x8,lstm:16", "--standardize", "--out", model])
         #expect(scaled.code == .usage && scaled.errors.contains("token ids"), "\(scaled.errors)")
         for token in ["embedding:20", "embedding:0x8", "lstm:16,embedding:20x8"] {

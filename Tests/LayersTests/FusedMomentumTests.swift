@@ -35,7 +35,7 @@ struct FusedMomentumTests {
                 let d = try (a.variable.value - b.variable.value).abs().max()! / max(1e-300, b.variable.value.abs().max()!)
                 worst = max(worst, d)
             }
-            let va = try #require(fused.optimizer?.state.buffers["velocity"]), vb = try #require(plain.optimizer?.state.buffers["velocity"])
+            let va = sgd.currentVelocities, vb = try #require((plain.optimizer as? SGD<Double>)?.currentVelocities)
             #expect(va.count == vb.count)
             for (a, b) in zip(va, vb) {
                 worst = max(worst, try (a - b).abs().max()! / max(1e-300, b.abs().max()!))
@@ -52,6 +52,24 @@ struct FusedMomentumTests {
         #expect(scales.allSatisfy { $0 >= 0x1p-16 * 0.9 })
         let low = try #require(scales.firstIndex { $0 < 0x1p-15 })
         #expect(scales[low...].contains { $0 > 0.5 })
+    }
+
+    @Test func deferredScalesTravelWithTheStateAndBadOnesAreRefused() throws {
+        var rng = SeededRNG(seed: 2)
+        var cfg = TrainingConfiguration()
+        cfg.optimizer = .momentum; cfg.learningRate = 0.05
+        let trainer = try Trainer(model: try Sequential<Double>.mlp(inputs: 6, hidden: [8], outputs: 3, rng: &rng), loss: .softmaxCrossEntropy, configuration: cfg)
+        for step in 0..<5 { let (x, y) = try blobs(10, seed: UInt64(step)); try trainer.step(x, .classes(y)) }
+        var state = trainer.state
+        let scales = try #require(state.optimizer?.scalars["velocity scale"])
+        #expect(scales.count == trainer.model.parameters.count && scales.contains { $0 < 1 })
+        // The state read back from a checkpoint's bytes keeps the scales exactly.
+        let bytes = try Checkpoint(file: ModelFile(model: trainer.model, loss: trainer.loss, classNames: ["a", "b", "c"]),
+                                   state: state, fingerprint: "test").encode()
+        let back = try Checkpoint<Double>.decode(bytes)
+        #expect(back.state.optimizer?.scalars["velocity scale"] == scales)
+        state.optimizer?.scalars["velocity scale"]![0] = -1
+        #expect(throws: LayerError.self) { try trainer.restore(state) }
     }
 
     @Test func weightDecayTakesTheUndeferredPath() throws {
