@@ -17,10 +17,13 @@ void circuits_adam_update_f32(float *w, float *m, float *v, const float *g, size
 void circuits_adam_update_f64(double *w, double *m, double *v, const double *g, size_t n,
                               double b1, double b2, double stepSize, double rootCorrection, double epsilon);
 
-/// One Adagrad step over n parameters, in place (buffers must not overlap):
+/// One Adagrad step over n parameters, in place (buffers must not overlap), each g[i] first clipped to
+/// [−limit, limit] (NaN kept; limit = +∞: no clipping; g itself is not written):
 ///   s ← s + g²,  w ← w − rate·g / (√s + epsilon), or w ← w − rate·g / √(s + epsilon) when epsilonInside.
-void circuits_adagrad_update_f32(float *w, float *s, const float *g, size_t n, float rate, float epsilon, int epsilonInside);
-void circuits_adagrad_update_f64(double *w, double *s, const double *g, size_t n, double rate, double epsilon, int epsilonInside);
+void circuits_adagrad_update_f32(float *w, float *s, const float *g, size_t n, float rate, float epsilon, int epsilonInside,
+                                 float limit);
+void circuits_adagrad_update_f64(double *w, double *s, const double *g, size_t n, double rate, double epsilon,
+                                 int epsilonInside, double limit);
 
 /// Clips g[i] to [−limit, limit] in place (NaN kept); returns how many elements were clipped.
 size_t circuits_clip_values_f32(float *g, size_t n, float limit);
