@@ -96,4 +96,8 @@ int circuits_gemv_rows_f64(const double *b, size_t n, size_t k, size_t ldb, cons
 int circuits_gemv_columns_f32(const float *b, size_t k, size_t n, size_t ldb, const float *x, float beta, float *y);
 int circuits_gemv_columns_f64(const double *b, size_t k, size_t n, size_t ldb, const double *x, double beta, double *y);
 
+/// B = Aᵀ: A row-major rows×cols (leading dimension lda) into B cols×rows (ldb), no overlap. Returns 0,
+/// having done nothing, on a CPU without AVX-512.
+int circuits_transpose_f32(const float *a, size_t rows, size_t cols, size_t lda, float *b, size_t ldb);
+
 #endif
