@@ -157,7 +157,8 @@ final class LSTMLanguageModelBench {
 /// min-char-rnn's training update with our ops: one-hot characters (a column gather), the RNN op
 /// (hidden 100, tanh), affine to the vocabulary, softmax cross-entropy × 25, gradients clipped to
 /// [−5, 5], Adagrad 0.1 (ε = 1e-8 under the root), the state carried; one sequence of 25 characters per
-/// update, as the gist. The recipe MinCharRNNTests checks against numpy to 1e-9.
+/// update, as the gist. The recipe MinCharRNNTests checks against numpy to 1e-9. The clip is Adagrad's
+/// `clipValue` (one pass over the gradients with the update; the same numbers as `clipGradientValues`).
 final class MinCharRNNBench<Scalar: BLASScalar> {
     let hidden = 100, length = 25
     let text: CharacterText
@@ -179,7 +180,7 @@ final class MinCharRNNBench<Scalar: BLASScalar> {
         head = (Variable(Tensor.randomNormal([hidden, v], std: 0.01, using: &rng)), Variable(Tensor.zeros([v])))
         parameters = [weights.weightIH, weights.weightHH, head.w, weights.biasIH!, head.b]
             .map { Parameter(name: "p", variable: $0, isRegularized: true) }
-        adagrad = try Adagrad<Scalar>(learningRate: 0.1, epsilon: 1e-8, epsilonInsideSquareRoot: true)
+        adagrad = try Adagrad<Scalar>(learningRate: 0.1, epsilon: 1e-8, epsilonInsideSquareRoot: true, clipValue: 5)
         hprev = Tensor.zeros([1, hidden])
     }
 
@@ -196,7 +197,6 @@ final class MinCharRNNBench<Scalar: BLASScalar> {
             try tape.backward(loss)
             return r.hidden.value
         }()
-        try clipGradientValues(parameters, limit: 5)
         try adagrad.step(parameters)
         tape.reset()
         hprev.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: final.unsafeReadPointer, count: hidden) }

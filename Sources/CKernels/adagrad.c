@@ -11,9 +11,15 @@
 // Adagrad's per-element update. The square of the gradient is its own statement so that no compiler may
 // fuse it into the sum (a fused multiply-add rounds once where numpy, the reference, rounds twice);
 // __builtin_elementwise_sqrt is the IEEE square root, so the loop vectorizes.
-#define ADAGRAD_UPDATE(T)                                                                                \
+//
+// CLIP clips the gradient to [−limit, limit] as it is read, with the compare-and-select of clip.c (NaN
+// passes), so clipping and the update are one pass over the gradients instead of two: the same numbers
+// as circuits_clip_values then the update. The loop without it is a second copy rather than a clip to
+// infinity, so that the unclipped update does exactly the work it did before.
+#define ADAGRAD_UPDATE(T, CLIP)                                                                          \
     for (size_t i = 0; i < n; i++) {                                                                     \
         T gi = g[i];                                                                                     \
+        if (CLIP) gi = gi < -limit ? -limit : (gi > limit ? limit : gi);                                \
         T square = gi * gi;                                                                              \
         T si = s[i] + square;                                                                            \
         s[i] = si;                                                                                       \
@@ -24,11 +30,11 @@
     }
 
 CLONES void circuits_adagrad_update_f32(float *restrict w, float *restrict s, const float *restrict g, size_t n,
-                                 float rate, float epsilon, int epsilonInside) {
-    ADAGRAD_UPDATE(float)
+                                 float rate, float epsilon, int epsilonInside, float limit) {
+    if (limit < __builtin_inff()) { ADAGRAD_UPDATE(float, 1) } else { ADAGRAD_UPDATE(float, 0) }
 }
 
 CLONES void circuits_adagrad_update_f64(double *restrict w, double *restrict s, const double *restrict g, size_t n,
-                                 double rate, double epsilon, int epsilonInside) {
-    ADAGRAD_UPDATE(double)
+                                 double rate, double epsilon, int epsilonInside, double limit) {
+    if (limit < __builtin_inf()) { ADAGRAD_UPDATE(double, 1) } else { ADAGRAD_UPDATE(double, 0) }
 }

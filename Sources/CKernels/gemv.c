@@ -108,6 +108,41 @@ static void columns_f64(const double *b, size_t k, size_t n, size_t ldb, const d
     GEMV_COLUMNS(double, __m512d, 8, LOAD_PD, _mm512_mask_storeu_pd, _mm512_fmadd_pd, _mm512_setzero_pd, _mm512_set1_pd,
                  _mm512_mul_pd, mask8, __mmask8)
 }
+
+// B = Aᵀ for a row-major A rows×cols (leading dimension lda) into B cols×rows (ldb): 8×8 blocks through
+// registers (unpack, shuffle, lane swap), the edges element by element.
+__attribute__((target("avx512f")))
+static void transpose_f32(const float *a, size_t rows, size_t cols, size_t lda, float *b, size_t ldb) {
+    size_t r8 = rows & ~(size_t)7, c8 = cols & ~(size_t)7;
+    for (size_t i = 0; i < r8; i += 8) {
+        for (size_t j = 0; j < c8; j += 8) {
+            const float *p = a + i * lda + j;
+            __m256 r0 = _mm256_loadu_ps(p), r1 = _mm256_loadu_ps(p + lda), r2 = _mm256_loadu_ps(p + 2 * lda),
+                   r3 = _mm256_loadu_ps(p + 3 * lda), r4 = _mm256_loadu_ps(p + 4 * lda), r5 = _mm256_loadu_ps(p + 5 * lda),
+                   r6 = _mm256_loadu_ps(p + 6 * lda), r7 = _mm256_loadu_ps(p + 7 * lda);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+                   t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+                   t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+                   u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+                   u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+                   u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *q = b + j * ldb + i;
+            _mm256_storeu_ps(q, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(q + ldb, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(q + 2 * ldb, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(q + 3 * ldb, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(q + 4 * ldb, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(q + 5 * ldb, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(q + 6 * ldb, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(q + 7 * ldb, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+        for (size_t j = c8; j < cols; j++)
+            for (size_t k = i; k < i + 8; k++) b[j * ldb + k] = a[k * lda + j];
+    }
+    for (size_t i = r8; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) b[j * ldb + i] = a[i * lda + j];
+}
 #endif
 
 int circuits_gemv_rows_f32(const float *b, size_t n, size_t k, size_t ldb, const float *x, float beta, float *y) {
@@ -131,6 +166,12 @@ int circuits_gemv_columns_f32(const float *b, size_t k, size_t n, size_t ldb, co
 int circuits_gemv_columns_f64(const double *b, size_t k, size_t n, size_t ldb, const double *x, double beta, double *y) {
 #ifdef GEMV_X86
     if (gemv_has_avx512()) { columns_f64(b, k, n, ldb, x, beta, y); return 1; }
+#endif
+    return 0;
+}
+int circuits_transpose_f32(const float *a, size_t rows, size_t cols, size_t lda, float *b, size_t ldb) {
+#ifdef GEMV_X86
+    if (gemv_has_avx512()) { transpose_f32(a, rows, cols, lda, b, ldb); return 1; }
 #endif
     return 0;
 }

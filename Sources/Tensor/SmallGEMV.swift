@@ -25,3 +25,13 @@ func smallGEMV<S: BLASScalar>(rows: Bool, b: UnsafePointer<S>, n: Int, k: Int, l
     }
     return false
 }
+
+/// B = Aᵀ for a row-major A rows×columns into B columns×rows (both contiguous) through CKernels' 8×8
+/// register transpose. Returns false, having done nothing, when the CPU lacks AVX-512 or the scalar is
+/// not Float.
+@inlinable @inline(__always)
+func smallTranspose<S: BLASScalar>(_ a: UnsafePointer<S>, rows: Int, columns: Int, into b: UnsafeMutablePointer<S>) -> Bool {
+    guard S.self == Float.self else { return false }
+    return circuits_transpose_f32(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), rows, columns, columns,
+                                  UnsafeMutableRawPointer(b).assumingMemoryBound(to: Float.self), rows) != 0
+}

@@ -29,6 +29,7 @@ public final class Tape<Scalar: BLASScalar> {
     public var arenaBufferCount: Int { arena.count }
 
     /// Appends a backward kernel; it runs when `backward` reaches it (in reverse recording order).
+    @inlinable
     public func record(_ backward: @escaping () throws -> Void) { steps.append(backward) }
 
     /// A buffer of `shape` for an operation's output or a gradient, reused from the previous step when
@@ -61,6 +62,7 @@ public final class Tape<Scalar: BLASScalar> {
     /// Pulls on `output`: seeds its gradient with `seed` (ones by default, "force +1") and runs every
     /// recorded kernel in reverse, accumulating gradients into the variables that require them.
     /// - Throws: `TensorError.shapeMismatch` if `seed` does not have the output's shape.
+    @inlinable
     public func backward(_ output: Variable<Scalar>, seed: Tensor<Scalar>? = nil) throws {
         if let seed {
             guard seed.shape == output.value.shape else {
@@ -78,6 +80,7 @@ public final class Tape<Scalar: BLASScalar> {
 
     /// Forgets the recorded kernels and rewinds the arena, ready for the next step. Gradients of
     /// parameters are kept (they live in the parameters); zero them with `Variable.zeroGrad()`.
+    @inlinable
     public func reset() {
         steps.removeAll(keepingCapacity: true)
         arenaCursor = 0

@@ -162,10 +162,12 @@ extension Variable {
     }
 
     /// `a · s` for a constant s: the guide's constant-scaling gate (dx = s·dy).
+    @inlinable
     public static func * (a: Variable, s: Scalar) -> Variable {
         a.elementwise({ $0 * s }, gradient: { d, _, _ in d * s })
     }
     /// `a + s` for a constant s (dx = dy).
+    @inlinable
     public static func + (a: Variable, s: Scalar) -> Variable {
         a.elementwise({ $0 + s }, gradient: { d, _, _ in d })
     }

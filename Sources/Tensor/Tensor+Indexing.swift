@@ -116,6 +116,7 @@ extension Variable {
     /// The same scalars in another shape (a view: no copy); the gradient flows back unchanged, in the
     /// input's shape.
     /// - Throws: `TensorError.countMismatch` when the element counts differ.
+    @inlinable
     public func reshaped(_ shape: [Int]) throws -> Variable {
         let x = self
         let y = try x.value.reshaped(shape)

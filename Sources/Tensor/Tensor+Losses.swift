@@ -8,7 +8,7 @@ import CKernels
 
 extension Tensor {
     /// Validated per-example weights (nil → all ones) and their sum.
-    @usableFromInline
+    @inlinable
     static func lossWeights(_ op: String, _ weights: [Scalar]?, rows n: Int) throws -> (UnsafeBufferPointer<Scalar>?, Scalar, [Scalar]?) {
         guard let w = weights else { return (nil, Scalar(n), nil) }
         guard w.count == n else { throw TensorError.shapeMismatch(op: op + " weights", lhs: [n], rhs: [w.count]) }
@@ -21,7 +21,7 @@ extension Tensor {
         return (nil, total, w)
     }
 
-    @usableFromInline
+    @inlinable
     static func checkLabels(_ op: String, _ scores: Tensor, _ labels: [Int]) throws -> (Int, Int) {
         let (n, k) = try scores.matrixShape(op)
         guard labels.count == n else { throw TensorError.shapeMismatch(op: op + " labels", lhs: scores.shape, rhs: [labels.count]) }

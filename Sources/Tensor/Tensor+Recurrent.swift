@@ -247,22 +247,62 @@ extension Tensor {
         if let b = weights.biasIH?.value.unsafeReadPointer { for j in 0..<w { first[j] += b[j] } }
         if let b = weights.biasHH?.value.unsafeReadPointer { for j in 0..<hiddenBiasColumns { first[j] += b[j] } }
         let wih = weights.weightIH.value.unsafeReadPointer, i = s.inputs
-        // Rows cut across threads (`forEachPart`); every row holds the bias before any GEMM adds onto
-        // row 0.
-        try forEachPart(rows, cost: w) { part in
-            for r in part where r > 0 { (p + r * w).update(from: first, count: w) }
-        }
-        try forEachPart(rows, cost: w * i) { part in
-            let pp = p + part.lowerBound * w
-            switch input {
-            case let .dense(x):
+        switch input {
+        case let .dense(x):
+            // Rows cut across threads (`forEachPart`); every row holds the bias before any GEMM adds onto
+            // row 0.
+            try forEachPart(rows, cost: w) { part in
+                for r in part where r > 0 { (p + r * w).update(from: first, count: w) }
+            }
+            try forEachPart(rows, cost: w * i) { part in
                 try stridedGEMM(op, transposeA: false, transposeB: true, m: part.count, n: w, k: i,
-                                a: x.value.unsafeReadPointer + part.lowerBound * i, lda: i, b: wih, ldb: i, beta: 1, c: pp, ldc: w)
-            case let .oneHot(ids, _, _, _):
-                for r in part {
-                    let row = p + r * w, column = wih + ids[r]
-                    for j in 0..<w { row[j] += column[j * i] }
+                                a: x.value.unsafeReadPointer + part.lowerBound * i, lda: i, b: wih, ldb: i, beta: 1,
+                                c: p + part.lowerBound * w, ldc: w)
+            }
+        case let .oneHot(ids, _, _, _):
+            // P[r, j] = bias[j] + W_ih[j, id_r]: the bias row is read before row 0 is written. Columns cut
+            // across threads (each writes its own columns of P).
+            try ids.withUnsafeBufferPointer { ids in
+                try forEachPart(w, cost: rows) { part in
+                    oneHotGather(ids, wih, inputs: i, width: w, columns: part, bias: first, into: p)
                 }
+            }
+        }
+    }
+
+    /// P[r, j] = bias[j] + W[j, ids[r]] for the columns `columns` of P [rows, width] (bias may be P's row
+    /// 0: the blocks of rows go last to first, so row 0 is written after every read of the bias).
+    ///
+    /// Column id of W [width, inputs] is strided (inputs apart), one cache line per element: going row
+    /// by row of P touched `width` lines of W for each. Here eight rows of W (8·inputs scalars) stay in L1
+    /// while a block of P's rows takes its eight columns from them as one vector store per row, and the
+    /// blocks of rows keep the part of P being written in cache when P is large (an LSTM language model's
+    /// 6400 × 1024). The same additions as a GEMM onto the bias, so the same numbers.
+    @inlinable
+    static func oneHotGather(_ ids: UnsafeBufferPointer<Int>, _ wih: UnsafePointer<Scalar>, inputs i: Int, width w: Int,
+                             columns: Range<Int>, bias: UnsafePointer<Scalar>, into p: UnsafeMutablePointer<Scalar>) {
+        let rows = ids.count, block = 64
+        if rows == 0 { return }
+        for start in stride(from: (rows - 1) / block * block, through: 0, by: -block) {
+            let end = Swift.min(start + block, rows)
+            var j = columns.lowerBound
+            while j < columns.upperBound {
+                let m = Swift.min(8, columns.upperBound - j)
+                let b = lanes(bias, j, m), wj = wih + j * i
+                if m == 8 {
+                    let w0 = wj, w1 = w0 + i, w2 = w1 + i, w3 = w2 + i, w4 = w3 + i, w5 = w4 + i, w6 = w5 + i, w7 = w6 + i
+                    for r in start..<end {
+                        let id = ids[r]
+                        let v = SIMD8(w0[id], w1[id], w2[id], w3[id], w4[id], w5[id], w6[id], w7[id])
+                        store(b + v, p + r * w, j, 8)
+                    }
+                } else {
+                    for r in start..<end {
+                        let id = ids[r], row = p + r * w + j
+                        for k in 0..<m { row[k] = b[k] + wj[k * i + id] }
+                    }
+                }
+                j += 8
             }
         }
     }
@@ -299,11 +339,9 @@ extension Tensor {
         case let .oneHot(ids, _, _, _):
             if wih.requiresGrad {
                 try wih.accumulateGrad { g, add in
-                    if !add { g.update(repeating: 0, count: w * i) }
-                    try forEachPart(w, cost: rows) { part in
-                        for (r, id) in ids.enumerated() {
-                            let row = dp + r * w, column = g + id
-                            for j in part { column[j * i] += row[j] }
+                    try ids.withUnsafeBufferPointer { ids in
+                        try forEachPart(w, cost: rows) { part in
+                            oneHotScatter(ids, dp, inputs: i, width: w, rows: part, add: add, into: g)
                         }
                     }
                 }
@@ -311,6 +349,44 @@ extension Tensor {
         }
         if let b = weights.biasIH, b.requiresGrad {
             b.accumulateGrad { g, add in columnSums(dp, rows: rows, columns: w, into: g, add: add) }
+        }
+    }
+
+    /// dW[j, ids[r]] (+)= Σ_r dP[r, j] for the rows `part` of dW [width, inputs] (the transpose of
+    /// `oneHotGather`): those rows zeroed first unless `add`, then every row of dP added in order, so each
+    /// element sums its terms in the order a GEMM with the one-hot matrix would.
+    ///
+    /// Eight rows of dW (8·inputs scalars) stay in L1 while a block of dP's rows is read eight columns
+    /// at a time, one vector load per row, instead of one strided column of dW (a cache line per
+    /// element) per row of dP.
+    @inlinable
+    static func oneHotScatter(_ ids: UnsafeBufferPointer<Int>, _ dp: UnsafePointer<Scalar>, inputs i: Int, width w: Int,
+                              rows part: Range<Int>, add: Bool, into g: UnsafeMutablePointer<Scalar>) {
+        if !add { (g + part.lowerBound * i).update(repeating: 0, count: part.count * i) }
+        let rows = ids.count, block = 64
+        var start = 0
+        while start < rows {
+            let end = Swift.min(start + block, rows)
+            var j = part.lowerBound
+            while j < part.upperBound {
+                let m = Swift.min(8, part.upperBound - j), gj = g + j * i
+                if m == 8 {
+                    // Unrolled: the eight read-modify-writes are independent, so they overlap.
+                    let g0 = gj, g1 = g0 + i, g2 = g1 + i, g3 = g2 + i, g4 = g3 + i, g5 = g4 + i, g6 = g5 + i, g7 = g6 + i
+                    for r in start..<end {
+                        let id = ids[r], d = lanes(dp + r * w, j, 8)
+                        g0[id] += d[0]; g1[id] += d[1]; g2[id] += d[2]; g3[id] += d[3]
+                        g4[id] += d[4]; g5[id] += d[5]; g6[id] += d[6]; g7[id] += d[7]
+                    }
+                } else {
+                    for r in start..<end {
+                        let id = ids[r], d = lanes(dp + r * w, j, m)
+                        for k in 0..<m { gj[k * i + id] += d[k] }
+                    }
+                }
+                j += 8
+            }
+            start = end
         }
     }
 

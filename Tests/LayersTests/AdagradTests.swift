@@ -1,5 +1,6 @@
 import Testing
 @testable import Layers
+import Tensor
 
 /// Adagrad against numpy (Tests/LayersTests/Reference/adagrad.py, whose PyTorch-form figures equal
 /// `torch.optim.Adagrad`'s to the last bit), and clipping by value.
@@ -57,6 +58,34 @@ struct AdagradTests {
         try c.restore(OptimizerState(buffers: ["sum": [Tensor([1.0, 2.0, 3.0])]], steps: 1))
         #expect(throws: TrainingError.self) { try c.step(params) }
     }
+
+    /// Adagrad's `clipValue` against `clipGradientValues` then `step`: the same weights and sums bit for
+    /// bit over a few steps of gradients of which a third lie outside the bound (lengths 1…40 reach the
+    /// kernels' vector bodies and tails), and the gradients themselves stay unclipped.
+    func checkFusedClip<S: BLASScalar>(_: S.Type) throws {
+        var rng = SeededRNG(seed: 7)
+        for (count, inside) in [(1, true), (17, false), (40, true), (33, false)] {
+            let a = Variable(Tensor<S>.randomNormal([count], std: 1, using: &rng)), b = Variable(a.value)
+            let pa = [Parameter(name: "a", variable: a, isRegularized: true)], pb = [Parameter(name: "b", variable: b, isRegularized: true)]
+            let separate = try Adagrad<S>(learningRate: 0.1, epsilon: 1e-8, epsilonInsideSquareRoot: inside)
+            let fused = try Adagrad<S>(learningRate: 0.1, epsilon: 1e-8, epsilonInsideSquareRoot: inside, clipValue: 5)
+            for _ in 0..<3 {
+                let g = Tensor<S>.randomNormal([count], std: 5, using: &rng)
+                try a.setGrad(g); try b.setGrad(g)
+                try clipGradientValues(pa, limit: 5)
+                try separate.step(pa)
+                try fused.step(pb)
+                #expect(b.grad == g)
+            }
+            #expect(a.value == b.value, "\(S.self) n=\(count)")
+            #expect(separate.state.buffers["sum"] == fused.state.buffers["sum"])
+        }
+        #expect(throws: TrainingError.self) { try Adagrad<S>(learningRate: 0.1, clipValue: 0) }
+        #expect(throws: TrainingError.self) { try Adagrad<S>(learningRate: 0.1, clipValue: .infinity) }
+    }
+
+    @Test func fusedClipFloat() throws { try checkFusedClip(Float.self) }
+    @Test func fusedClipDouble() throws { try checkFusedClip(Double.self) }
 
     @Test func clippingByValueBoundsEachElement() throws {
         let a = Variable(Tensor<Double>([0, 0, 0, 0])), b = Variable(Tensor<Double>([0])), none = Variable(Tensor<Double>([0]))

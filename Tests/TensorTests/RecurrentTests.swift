@@ -160,6 +160,26 @@ struct RecurrentTests {
         for (d, f) in zip(double, float) { #expect(f.value.converted(to: Double.self).isApproximatelyEqual(to: d.value, tolerance: 1e-6)) }
     }
 
+    /// The Float RNN with a batch of one multiplies by a transposed copy of W_hh (Tensor+RNN.swift); H = 21
+    /// reaches the transpose's 8×8 blocks and its edges.
+    @Test("Float RNN, batch of one (W_hh transposed): outputs and gradients agree with Double", arguments: [false, true])
+    func floatBatchOfOneRNNAgreesWithDouble(reversed: Bool) throws {
+        let (t, h) = (6, 21)
+        var rng = SeededRNG(seed: 15)
+        let w = RecurrentWeights<Double>.random(gates: 1, inputs: i, hidden: h, using: &rng)
+        let x = random([1, t, i], seed: 16), h0 = random([1, h], seed: 17)
+        func run<S: BLASScalar>(_: S.Type) throws -> [Tensor<Double>] {
+            let ws = w.all.map { Variable($0.value.converted(to: S.self)) }
+            let weights = RecurrentWeights(weightIH: ws[0], weightHH: ws[1], biasIH: ws[2], biasHH: ws[3])
+            let tape = Tape<S>()
+            let r = try Variable.rnn(.dense(tape.constant(x.converted(to: S.self))), weights: weights,
+                                     h0: tape.variable(h0.converted(to: S.self)), reversed: reversed)
+            try tape.backward(try r.output.sum() + (r.hidden * r.hidden).sum())
+            return ([r.output.value, r.hidden.value] + ws.map { $0.grad! }).map { $0.converted(to: Double.self) }
+        }
+        for (f, d) in zip(try run(Float.self), try run(Double.self)) { #expect(f.isApproximatelyEqual(to: d, tolerance: 1e-5)) }
+    }
+
     @Test func emptySequenceReturnsInitialState() throws {
         let h0 = Variable(random([2, h], seed: 15)), c0 = Variable(random([2, h], seed: 16))
         let r = try Variable.lstm(.dense(Variable(Tensor<Double>.zeros([2, 0, i]))), weights: weights(.lstm), h0: h0, c0: c0)

@@ -17,10 +17,13 @@ void circuits_adam_update_f32(float *w, float *m, float *v, const float *g, size
 void circuits_adam_update_f64(double *w, double *m, double *v, const double *g, size_t n,
                               double b1, double b2, double stepSize, double rootCorrection, double epsilon);
 
-/// One Adagrad step over n parameters, in place (buffers must not overlap):
+/// One Adagrad step over n parameters, in place (buffers must not overlap), each g[i] first clipped to
+/// [−limit, limit] (NaN kept; limit = +∞: no clipping; g itself is not written):
 ///   s ← s + g²,  w ← w − rate·g / (√s + epsilon), or w ← w − rate·g / √(s + epsilon) when epsilonInside.
-void circuits_adagrad_update_f32(float *w, float *s, const float *g, size_t n, float rate, float epsilon, int epsilonInside);
-void circuits_adagrad_update_f64(double *w, double *s, const double *g, size_t n, double rate, double epsilon, int epsilonInside);
+void circuits_adagrad_update_f32(float *w, float *s, const float *g, size_t n, float rate, float epsilon, int epsilonInside,
+                                 float limit);
+void circuits_adagrad_update_f64(double *w, double *s, const double *g, size_t n, double rate, double epsilon,
+                                 int epsilonInside, double limit);
 
 /// Clips g[i] to [−limit, limit] in place (NaN kept); returns how many elements were clipped.
 size_t circuits_clip_values_f32(float *g, size_t n, float limit);
@@ -92,5 +95,9 @@ int circuits_gemv_rows_f32(const float *b, size_t n, size_t k, size_t ldb, const
 int circuits_gemv_rows_f64(const double *b, size_t n, size_t k, size_t ldb, const double *x, double beta, double *y);
 int circuits_gemv_columns_f32(const float *b, size_t k, size_t n, size_t ldb, const float *x, float beta, float *y);
 int circuits_gemv_columns_f64(const double *b, size_t k, size_t n, size_t ldb, const double *x, double beta, double *y);
+
+/// B = Aᵀ: A row-major rows×cols (leading dimension lda) into B cols×rows (ldb), no overlap. Returns 0,
+/// having done nothing, on a CPU without AVX-512.
+int circuits_transpose_f32(const float *a, size_t rows, size_t cols, size_t lda, float *b, size_t ldb);
 
 #endif
