@@ -60,10 +60,13 @@ extension Variable {
         // arena, with the gemv kernel that sums scaled rows (gemv.c's columns). At H = 100 that form takes
         // 285 ns a product against 410 for the dot products of W_hh's rows (min-char-rnn, in place), and
         // the transpose costs about one product. (In Double the rows form is the faster one.)
+        // The buffer lives as long as this function: without a tape (inference) nothing else holds it.
         var whhT: UnsafePointer<Scalar>? = nil
+        var whhTBuffer: Tensor<Scalar>? = nil
+        defer { withExtendedLifetime(whhTBuffer) {} }
         if n == 1 && t > 1 && Scalar.self == Float.self && h * h <= smallGEMVLimit {
-            let b = buffer([h, h], tape)
-            if smallTranspose(whh, rows: h, columns: h, into: b.unsafeWritePointer) { whhT = b.unsafeReadPointer }
+            whhTBuffer = buffer([h, h], tape)
+            if smallTranspose(whh, rows: h, columns: h, into: whhTBuffer!.unsafeWritePointer) { whhT = whhTBuffer!.unsafeReadPointer }
         }
         try Tensor.inputProjection(op, s, input: input, weights: weights, hiddenBiasColumns: h, into: pp)
         if t == 0 { Tensor.copyState(h0, into: hNp, count: n * h) } else { Tensor.writeInitialState(h0, s, into: hp, step: reversed ? t - 1 : 0) }

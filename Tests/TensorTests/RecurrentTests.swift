@@ -178,6 +178,12 @@ struct RecurrentTests {
             return ([r.output.value, r.hidden.value] + ws.map { $0.grad! }).map { $0.converted(to: Double.self) }
         }
         for (f, d) in zip(try run(Float.self), try run(Double.self)) { #expect(f.isApproximatelyEqual(to: d, tolerance: 1e-5)) }
+        // Without a tape (inference) the transposed copy is a buffer of the op's own: the same outputs.
+        let ws = w.all.map { Variable($0.value.converted(to: Float.self)) }
+        let weights = RecurrentWeights(weightIH: ws[0], weightHH: ws[1], biasIH: ws[2], biasHH: ws[3])
+        let untaped = try Variable.rnn(.dense(Variable(x.converted(to: Float.self), requiresGrad: false)), weights: weights,
+                                       h0: Variable(h0.converted(to: Float.self), requiresGrad: false), reversed: reversed)
+        #expect(untaped.output.value.converted(to: Double.self).isApproximatelyEqual(to: try run(Double.self)[0], tolerance: 1e-5))
     }
 
     @Test func emptySequenceReturnsInitialState() throws {
