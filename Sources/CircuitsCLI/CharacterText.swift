@@ -7,7 +7,8 @@ enum CharacterText {
     /// - Throws: `CLIError.failure` naming the file and the byte offset of a NUL byte (a binary file) or
     ///   of the first byte that is not valid UTF-8, or saying the file is empty.
     static func read(_ path: String) throws -> [Unicode.Scalar] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.failure("\(path): no such file or not readable") }
+        try DataInput.requireReadableFile(path)
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.failure("\(path): could not be read") }
         return try decode([UInt8](data), file: path)
     }
 

@@ -13,11 +13,33 @@ public final class Console: @unchecked Sendable {
     private var capturedError = ""
     private let capturing: Bool
 
-    /// The process's standard output and error.
+    /// The process's standard output and error. Results that cannot be written (a full disk, a closed
+    /// descriptor) end the process with a one-line error on standard error and exit status 1; lost
+    /// diagnostics do not stop it. (FileHandle.write traps on such errors.)
     public static func standard() -> Console {
         Console(isTerminal: isatty(STDERR_FILENO) == 1, capturing: false,
-                output: { FileHandle.standardOutput.write(Data($0.utf8)) },
-                error: { FileHandle.standardError.write(Data($0.utf8)) })
+                output: { text in
+                    if let failure = writeAll(STDOUT_FILENO, text) {
+                        _ = writeAll(STDERR_FILENO, "circuits: cannot write to standard output: \(failure)\n")
+                        exit(1)
+                    }
+                },
+                error: { text in _ = writeAll(STDERR_FILENO, text) })
+    }
+
+    /// Writes all of `text` to `descriptor`; nil, or what went wrong.
+    static func writeAll(_ descriptor: Int32, _ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            offset += n
+        }
+        return nil
     }
 
     /// A console that keeps everything in memory (`output`, `errors`), never a terminal.

@@ -142,6 +142,15 @@ struct DataInput {
         }
     }
 
+    /// A file (not a directory) that exists and can be read, or one line saying which of these it is not.
+    static func requireReadableFile(_ path: String) throws {
+        try requireReadable(path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CLIError.failure("\(path): is a directory, not a file")
+        }
+    }
+
     static let toyNames = ["spirals", "moons", "circles", "xor", "blobs", "guide"]
 
     /// A toy set: `toy:spirals`, `toy:moons:400`, … (seeded, so the same every run).

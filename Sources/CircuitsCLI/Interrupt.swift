@@ -24,8 +24,10 @@ final class InterruptSignal: @unchecked Sendable {
         source.setEventHandler { [weak self] in
             guard let self else { return }
             if self.isRequested {
+                // _exit, not exit: the main thread must not go on writing files after this message (a
+                // file being written is left as it was: writes go to a temporary file, then a rename).
                 console.printError("\ncircuits: second interrupt, exiting without saving")
-                exit(ExitCode.failure.rawValue)
+                _exit(ExitCode.failure.rawValue)
             }
             self.request()
             console.printError("\ncircuits: interrupt — stopping after the current batch (Ctrl-C again to quit now)")

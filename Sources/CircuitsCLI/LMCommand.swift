@@ -169,7 +169,7 @@ enum LMTrain {
     static func run(_ a: ParsedArguments, context: CommandContext) throws -> ExitCode {
         let console = context.console
         guard let path = a.string("text") else { throw CLIError.usage("--text FILE is required (the training text)", command: a.command) }
-        try OutputPaths.check(a, options: ["out", "report", "checkpoint"])
+        try OutputPaths.check(a, options: ["out", "report", "checkpoint"], inputs: ["text"])
         let out = a.string("out") ?? "lm.safetensors"
         let dropout = try a.double("dropout", in: 0...0.99) ?? 0
         let seqLength = try a.int("seq-length", minimum: 1, maximum: 100_000) ?? 100
@@ -490,7 +490,7 @@ enum LMSample {
         let prime = a.string("prime") ?? ""
         let seed = UInt64(try a.int("seed", minimum: 0) ?? 1)
         BLAS.threads = try a.int("threads", minimum: 1, maximum: 256) ?? 1
-        guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError.failure("\(path): no such file or not readable") }
+        try DataInput.requireReadableFile(path)
         let model = try CharacterLanguageModel<Float>.decode(try languageModelFile(path))
         var rng = SeededRNG(seed: seed)
         let text: String

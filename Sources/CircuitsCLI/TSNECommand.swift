@@ -60,7 +60,7 @@ enum TSNECommand: Command {
     static func parse(_ args: ParsedArguments) throws -> Settings {
         var s = Settings()
         var c = TSNEConfiguration()
-        c.threads = try args.int("threads", minimum: 1) ?? ProcessInfo.processInfo.activeProcessorCount
+        c.threads = try args.int("threads", minimum: 1, maximum: TrainOptions.maximumThreads) ?? ProcessInfo.processInfo.activeProcessorCount
         c.perplexity = try args.double("perplexity", in: 1e-3...1e6) ?? 30
         c.iterations = try args.int("iterations", minimum: 1) ?? 1000   // 0 would print the starting positions as an embedding
         if let early = try args.int("early-exaggeration-iterations", minimum: 0) {
@@ -109,7 +109,7 @@ enum TSNECommand: Command {
 
     static func run(_ arguments: ParsedArguments, context: CommandContext) throws -> ExitCode {
         let s = try parse(arguments)
-        try OutputPaths.check(arguments, options: ["out", "plot"])
+        try OutputPaths.check(arguments, options: ["out", "plot"], inputs: ["data", "labels", "model"])
         let console = context.console
         let wallStart = DispatchTime.now().uptimeNanoseconds
         let dataName = arguments.string("data") ?? ""

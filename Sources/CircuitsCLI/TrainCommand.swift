@@ -44,7 +44,8 @@ enum TrainCommand: Command {
 
     static func run(_ arguments: ParsedArguments, context: CommandContext) throws -> ExitCode {
         let options = try TrainOptions.parse(arguments)
-        try OutputPaths.check(arguments, options: ["out", "report", "checkpoint", "parameters-out"])
+        try OutputPaths.check(arguments, options: ["out", "report", "checkpoint", "parameters-out"],
+                              inputs: ["data", "labels", "test", "test-labels", "class-names"])
         func body(_ mpi: MPIContext?) throws -> ExitCode {
             options.diagnostics.double
                 ? try TrainingRun<Double>(arguments, options: options, context: context, mpi: mpi).run()

@@ -220,6 +220,27 @@ struct TrainOptions: Equatable {
         }
     }
 
+    /// The settings in which two fingerprints differ, as "name: saved → current".
+    static func fingerprintDifferences(saved: String, current: String) -> [String] {
+        func fields(_ f: String) -> [(String, String)] {
+            let cut = f.firstIndex(of: "{") ?? f.endIndex
+            var out = f[..<cut].split(separator: " ").map { token -> (String, String) in
+                let parts = token.split(separator: "=", maxSplits: 1).map(String.init)
+                return (parts[0], parts.count > 1 ? parts[1] : "")
+            }
+            if let object = try? JSONSerialization.jsonObject(with: Data(f[cut...].utf8)) as? [String: Any] {
+                out += object.keys.sorted().map { key in
+                    let value = object[key]!
+                    let text = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])).map { String(decoding: $0, as: UTF8.self) }
+                    return (key, text ?? "\(value)")
+                }
+            }
+            return out
+        }
+        let a = fields(saved), b = Dictionary(fields(current), uniquingKeysWith: { x, _ in x })
+        return a.compactMap { key, value in b[key].flatMap { $0 == value ? nil : "\(key): \(value) → \($0)" } }
+    }
+
     /// The settings a resumed run must share with the run that wrote the checkpoint (everything that
     /// changes the arithmetic; the epoch count only through schedules that depend on the run's length).
     var fingerprint: String {

@@ -69,7 +69,8 @@ final class TrainingRun<Scalar: BLASScalar> {
         try writeOutputs(trainer, data: data, outcome: outcome, evaluation: evaluation)
         try printSummary(trainer, outcome: outcome, evaluation: evaluation, parallel: parallel, data: data)
         if outcome.interrupted {
-            console.printError("circuits train: interrupted after \(trainer.completedEpochs) complete epochs; model and report written for what was trained")
+            let written = "model" + (options.report == nil ? "" : " and report")
+            console.printError("circuits train: interrupted after \(trainer.completedEpochs) complete epoch\(trainer.completedEpochs == 1 ? "" : "s"); \(written) written for what was trained")
             return .failure
         }
         return .success
@@ -208,7 +209,10 @@ final class TrainingRun<Scalar: BLASScalar> {
         try DataInput.requireReadable(checkpointURL.path)
         let checkpoint = try Checkpoint<Scalar>.decode(try ModelFileCheck.read(checkpointURL))
         guard checkpoint.fingerprint == options.fingerprint else {
-            throw CLIError.failure("\(checkpointURL.path): written with other settings (\(checkpoint.fingerprint)); resume with the same options")
+            let changes = TrainOptions.fingerprintDifferences(saved: checkpoint.fingerprint, current: options.fingerprint)
+            throw CLIError.failure("\(checkpointURL.path): written with other settings — "
+                                   + (changes.isEmpty ? checkpoint.fingerprint : changes.joined(separator: ", "))
+                                   + "; resume with the checkpoint's options (a finished run cannot be extended by resuming it)")
         }
         guard checkpoint.file.model.specs == trainer.model.specs, checkpoint.file.model.inputShape == trainer.model.inputShape else {
             throw CLIError.failure("\(checkpointURL.path): holds another architecture (\(checkpoint.file.model.summary)); resume with the same options")

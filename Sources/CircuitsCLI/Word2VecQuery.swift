@@ -7,7 +7,7 @@ enum Word2VecQuery {
 
     static func vectors(_ a: ParsedArguments) throws -> WordVectors {
         guard let path = a.string("vectors") else { throw CLIError.usage("--vectors FILE is required", command: a.command) }
-        guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError.failure("\(path): no such file or not readable") }
+        try DataInput.requireReadableFile(path)
         return try WordVectors.read(from: URL(fileURLWithPath: path))
     }
 
@@ -59,7 +59,8 @@ enum Word2VecEval {
     }
 
     static func read(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.failure("\(path): no such file or not readable") }
+        try DataInput.requireReadableFile(path)
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.failure("\(path): could not be read") }
         return String(decoding: data, as: UTF8.self)
     }
 

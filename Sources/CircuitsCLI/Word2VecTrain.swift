@@ -16,7 +16,7 @@ enum Word2VecTrain {
         if let v = try a.int("min-count", minimum: 1) { c.minCount = v }
         if let v = try a.double("alpha", in: 1e-12...10) { c.alpha = v }
         if let v = try a.int("iter", minimum: 1) { c.iterations = v }
-        c.threads = try a.int("threads", minimum: 1) ?? ProcessInfo.processInfo.activeProcessorCount
+        c.threads = try a.int("threads", minimum: 1, maximum: TrainOptions.maximumThreads) ?? ProcessInfo.processInfo.activeProcessorCount
         if let v = try a.int("seed", minimum: 0) { c.seed = UInt64(v) }
         do { try c.validate() } catch let Word2VecError.invalidSetting(name, message) {
             throw CLIError.usage("--\(name) \(message)", command: a.command)
@@ -63,12 +63,12 @@ enum Word2VecTrain {
         guard positional.isEmpty else { throw CLIError.usage("unexpected argument \"\(positional[0])\" (train takes only options)", command: a.command) }
         guard let textPath = a.string("text") else { throw CLIError.usage("--text FILE is required (the training corpus)", command: a.command) }
         let c = try configuration(a)
-        try OutputPaths.check(a, options: ["out", "save-vocab"])
+        try OutputPaths.check(a, options: ["out", "save-vocab"], inputs: ["text", "read-vocab"])
         let out = a.string("out") ?? "vectors.bin"
         let binary = try a.choice("binary", ["0", "1"]).map { $0 == "1" } ?? out.hasSuffix(".bin")
         let json = a.has("json")
         let console = context.console
-        guard FileManager.default.isReadableFile(atPath: textPath) else { throw CLIError.failure("\(textPath): no such file or not readable") }
+        try DataInput.requireReadableFile(textPath)
 
         let vocabularyStart = DispatchTime.now().uptimeNanoseconds
         var encodeSeconds = 0.0
@@ -149,22 +149,34 @@ final class Word2VecProgressReporter {
         self.iterations = iterations
     }
 
+    /// The previous progress report: words, seconds, learning rate.
+    private var lastPoll: (words: Int, seconds: Double, alpha: Double?) = (0, 0, nil)
+
     func update(_ p: Word2VecProgress) {
         // An iteration is over when the words processed pass its share of the total (threads end
         // their slices at slightly different times, so this is the run's iteration, not a thread's).
+        // Reports come about ten times a second, so a short iteration ends between two of them: its end's
+        // time and learning rate are interpolated between those reports (the rate decays linearly with
+        // the words processed), not taken from the later one.
         let perIteration = max(p.totalWords / max(iterations, 1), 1)
+        defer { lastPoll = (p.wordsProcessed, p.seconds, p.alpha) }
         while reported < iterations && p.wordsProcessed >= (reported + 1) * perIteration {
             reported += 1
-            let rate = Double(p.wordsProcessed - lastWords) / max(p.seconds - lastSeconds, 1e-9)
-            lastWords = p.wordsProcessed
-            let line = Word2VecTrain.IterationLine(iteration: reported, iterations: iterations, alpha: p.alpha,
-                                                   seconds: p.seconds - lastSeconds, wordsPerSecond: rate)
-            lastSeconds = p.seconds
+            let boundary = reported == iterations ? p.wordsProcessed : reported * perIteration
+            let span = Double(p.wordsProcessed - lastPoll.words)
+            let f = span > 0 ? Double(boundary - lastPoll.words) / span : 1
+            let seconds = lastPoll.seconds + f * (p.seconds - lastPoll.seconds)
+            let alpha = lastPoll.alpha.map { $0 + f * (p.alpha - $0) } ?? p.alpha
+            let rate = Double(boundary - lastWords) / max(seconds - lastSeconds, 1e-9)
+            lastWords = boundary
+            let line = Word2VecTrain.IterationLine(iteration: reported, iterations: iterations, alpha: alpha,
+                                                   seconds: seconds - lastSeconds, wordsPerSecond: rate)
+            lastSeconds = seconds
             if json {
                 console.print(ProgressReporter.json(line))
             } else {
                 if console.isTerminal { console.writeErrorText("\r\u{1B}[K") }
-                console.printError("iter \(reported)/\(iterations)  alpha " + String(format: "%.6f", p.alpha)
+                console.printError("iter \(reported)/\(iterations)  alpha " + String(format: "%.6f", alpha)
                                    + "  \(ProgressReporter.rate(rate)) words/s  " + String(format: "%.1fs", line.seconds))
             }
         }

@@ -32,12 +32,11 @@ final class ByteInput {
     private var backend: Backend
 
     /// Opens a file, plain or gzip-compressed.
-    /// - Throws: `DataError.fileNotFound` if it does not exist or is a directory, `DataError.io` if it cannot be read.
+    /// - Throws: `DataError.fileNotFound` if it does not exist, `DataError.io` for a directory or a file that cannot be read.
     init(path: String) throws {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw DataError.fileNotFound(path)
-        }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw DataError.fileNotFound(path) }
+        guard !isDirectory.boolValue else { throw DataError.io(file: path, reason: "is a directory, not a file") }
         name = path
         // The first two bytes tell gzip from plain, and the file size bounds the uncompressed size.
         guard let f = fopen(path, "rb") else { throw DataError.io(file: path, reason: String(cString: strerror(errno))) }

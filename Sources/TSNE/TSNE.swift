@@ -141,8 +141,20 @@ public enum TSNE {
         guard n >= minimumPoints else { throw TSNEError.tooFewPoints(count: n, minimum: minimumPoints) }
         guard d >= 1 else { throw TSNEError.shapeMismatch(what: "t-SNE input", expected: "at least one feature", found: "0 columns") }
         try validate(config, count: n)
-        try features.withUnsafeBufferPointer { x in
-            for e in 0..<x.count where !x[e].isFinite { throw TSNEError.nonFiniteFeature(row: e / d, column: e % d) }
+        let largest = try features.withUnsafeBufferPointer { x -> Float in
+            var m: Float = 0
+            for e in 0..<x.count {
+                guard x[e].isFinite else { throw TSNEError.nonFiniteFeature(row: e / d, column: e % d) }
+                m = max(m, abs(x[e]))
+            }
+            return m
+        }
+        // The affinities do not depend on the data's scale (each point's bandwidth is calibrated to the
+        // perplexity), but Float squared distances overflow beyond about 1e19 and underflow below 1e-19:
+        // data that large or small is brought to magnitudes about 1 by a power of two (exact).
+        var features = features
+        if largest > 0x1p32 || (largest > 0 && largest < 0x1p-32) {
+            features = features * Float(sign: .plus, exponent: -largest.exponent, significand: 1)
         }
         var timings: [String: Double] = [:]
         var clock = DispatchTime.now().uptimeNanoseconds

@@ -32,6 +32,10 @@ public struct TextCorpus: Sendable {
     /// - Throws: `Word2VecError.io` when the file cannot be read.
     public static func withContents<R>(of path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
         let data: Data
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw Word2VecError.io(file: path, message: "is a directory, not a text file")
+        }
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
@@ -44,7 +48,42 @@ public struct TextCorpus: Sendable {
                 throw Word2VecError.malformed(file: path, offset: base.distance(to: UnsafeRawPointer(nul)),
                                               expected: "text (words separated by white space)", found: "a NUL byte — this looks like a binary file")
             }
+            if let bad = firstInvalidUTF8(bytes) {
+                throw Word2VecError.malformed(file: path, offset: bad, expected: "UTF-8 text",
+                                              found: "byte 0x" + String(bytes[bad], radix: 16, uppercase: true) + ", which is not valid UTF-8 there")
+            }
             return try body(bytes)
         }
+    }
+
+    /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence, or nil.
+    /// ASCII runs are skipped eight bytes at a time (a corpus is mostly ASCII).
+    static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            if i + 8 <= n && UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+            let b = base[i]
+            if b < 0x80 { i += 1; continue }
+            // Lead byte: the sequence length and the allowed range of the second byte (no overlong forms,
+            // no surrogates, nothing above U+10FFFF).
+            let length: Int, low: UInt8, high: UInt8
+            switch b {
+            case 0xC2...0xDF: (length, low, high) = (2, 0x80, 0xBF)
+            case 0xE0: (length, low, high) = (3, 0xA0, 0xBF)
+            case 0xE1...0xEC, 0xEE...0xEF: (length, low, high) = (3, 0x80, 0xBF)
+            case 0xED: (length, low, high) = (3, 0x80, 0x9F)
+            case 0xF0: (length, low, high) = (4, 0x90, 0xBF)
+            case 0xF1...0xF3: (length, low, high) = (4, 0x80, 0xBF)
+            case 0xF4: (length, low, high) = (4, 0x80, 0x8F)
+            default: return i
+            }
+            guard i + length <= n else { return i }
+            guard (low...high).contains(base[i + 1]) else { return i }
+            for k in 2..<max(length, 2) where !(0x80...0xBF).contains(base[i + k]) { return i }
+            i += length
+        }
+        return nil
     }
 }

@@ -59,7 +59,7 @@ struct CheckpointTests {
         changed[changed.firstIndex(of: "5")!] = "6"   // another seed
         let r = circuits(changed)
         #expect(r.code == .failure)
-        #expect(r.errors.contains("written with other settings"))
+        #expect(r.errors.contains("written with other settings") && r.errors.contains("seed: 5 → 6"), "\(r.errors)")
     }
 
     @Test("--resume without a checkpoint names the missing file")

@@ -148,6 +148,33 @@ struct TrainTests {
         #expect(lm.code == .usage && lm.errors.contains("does not exist"), "\(lm.errors)")
     }
 
+    @Test("two outputs naming one file, or an output naming an input, are refused before anything is written")
+    func outputsCollide() throws {
+        let dir = try temporaryDirectory()
+        let csv = try writeTinyCSV(in: dir)
+        let before = try Data(contentsOf: URL(fileURLWithPath: csv))
+        let model = dir.appendingPathComponent("m.safetensors").path
+        // The same file spelled two ways, and a hard link to it.
+        let same = circuits(["train", "--data", csv, "--epochs", "1", "--out", model, "--report", dir.appendingPathComponent("./m.safetensors").path])
+        #expect(same.code == .usage && same.errors.contains("are one file"), "\(same.errors)")
+        let overwrite = circuits(["train", "--data", csv, "--epochs", "1", "--out", csv])
+        #expect(overwrite.code == .usage && overwrite.errors.contains("is the --data file"), "\(overwrite.errors)")
+        let link = dir.appendingPathComponent("link.csv").path
+        try FileManager.default.linkItem(atPath: csv, toPath: link)
+        let linked = circuits(["train", "--data", csv, "--epochs", "1", "--out", model, "--report", link])
+        #expect(linked.code == .usage && linked.errors.contains("is the --data file"), "\(linked.errors)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: csv)) == before && !FileManager.default.fileExists(atPath: model))
+        let text = dir.appendingPathComponent("t.txt").path
+        try String(repeating: "To be, or not to be, that is the question.\n", count: 400).write(toFile: text, atomically: true, encoding: .utf8)
+        for command in [["lm", "train", "--text", text, "--out", text], ["word2vec", "train", "--text", text, "--out", text],
+                        ["lm", "train", "--text", text, "--out", model, "--checkpoint", model],
+                        ["tsne", "--data", csv, "--out", model, "--plot", model]] {
+            let r = circuits(command)
+            #expect(r.code == .usage && (r.errors.contains("is the --text file") || r.errors.contains("are one file")), "\(command): \(r.errors)")
+        }
+        #expect(try String(contentsOfFile: text, encoding: .utf8).hasPrefix("To be"))
+    }
+
     @Test("--json prints one parseable object per epoch and a final summary")
     func jsonLines() throws {
         let dir = try temporaryDirectory()

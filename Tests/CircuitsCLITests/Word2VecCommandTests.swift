@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CircuitsCLI
+@testable import Word2Vec
 
 @Suite("circuits word2vec")
 struct Word2VecCommandTests {
@@ -81,6 +82,18 @@ struct Word2VecCommandTests {
         // A binary file as the corpus (here the vectors), and evaluation files with no pairs or questions.
         let r5 = circuits(["word2vec", "train", "--text", vectors, "--out", dir.appendingPathComponent("y.bin").path])
         #expect(r5.code == .failure && r5.errors.contains("NUL byte"), "\(r5.errors)")
+        // Text that is not UTF-8 names the byte (gensim refuses it too); UTF-8 words of 2, 3 and 4 bytes pass.
+        let latin1 = dir.appendingPathComponent("latin1.txt").path
+        try Data(Array("hello world caf".utf8) + [0xE9] + Array(" again\n".utf8)).write(to: URL(fileURLWithPath: latin1))
+        let r5b = circuits(["word2vec", "train", "--text", latin1, "--out", dir.appendingPathComponent("z.bin").path, "--min-count", "1"])
+        #expect(r5b.code == .failure && r5b.errors.contains("byte offset 15") && r5b.errors.contains("UTF-8"), "\(r5b.errors)")
+        let words = Array("é ü € 𝄞 ok".utf8)
+        #expect(words.withUnsafeBufferPointer { TextCorpus.firstInvalidUTF8($0) } == nil)
+        for bad: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80]] {
+            #expect((Array("abcdefghij".utf8) + bad).withUnsafeBufferPointer { TextCorpus.firstInvalidUTF8($0) } == 10, "\(bad)")
+        }
+        let r5c = circuits(["word2vec", "train", "--text", dir.path, "--out", dir.appendingPathComponent("z.bin").path])
+        #expect(r5c.code == .failure && r5c.errors.contains("is a directory"), "\(r5c.errors)")
         let good = dir.appendingPathComponent("g.bin").path
         #expect(circuits(["word2vec", "train", "--text", corpus, "--out", good] + Self.small).code == .success)
         for option in ["--similarity", "--analogies"] {
@@ -141,5 +154,23 @@ struct Word2VecCommandTests {
         print(out + err)
         #expect(status == 0, "\(out)\(err)")
         #expect(out.contains("gensim read 42 words × 16"))
+    }
+    @Test("iterations that end between two progress reports get their own interpolated time and learning rate")
+    func shortIterationsAreInterpolated() throws {
+        let console = Console.capturing()
+        let reporter = Word2VecProgressReporter(console: console, json: true, iterations: 4)
+        // 400 words in four iterations of 100; a linear decay from 0.025; reports at 50 and 400 words.
+        func alpha(_ words: Int) -> Double { 0.025 * (1 - Double(words) / 401) }
+        reporter.update(Word2VecProgress(wordsProcessed: 50, totalWords: 400, alpha: alpha(50), seconds: 0.125))
+        reporter.update(Word2VecProgress(wordsProcessed: 400, totalWords: 400, alpha: alpha(400), seconds: 1.0))
+        let lines = console.output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(lines.count == 4)
+        for (k, line) in lines.enumerated() {
+            #expect(abs((line["seconds"] as? Double ?? 0) - 0.25) < 1e-9, "\(line)")
+            #expect(abs((line["alpha"] as? Double ?? 0) - alpha(100 * (k + 1))) < 1e-12, "\(line)")
+            #expect(abs((line["wordsPerSecond"] as? Double ?? 0) - 400) < 1e-6, "\(line)")
+        }
     }
 }

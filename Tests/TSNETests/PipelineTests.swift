@@ -93,6 +93,21 @@ struct PipelineTests {
         }
     }
 
+    @Test("Data scaled by 2^±80 (Float distances would overflow or underflow) embeds as the same data near magnitude 1")
+    func extremeScales() throws {
+        let (x, _) = blobs(perCluster: 25, clusters: 4)
+        var c = configuration(.exact, threads: 1)
+        c.initialization = .random
+        let largest = x.scalars.map(abs).max()!
+        let unit = x * Float(sign: .plus, exponent: -largest.exponent, significand: 1)   // largest magnitude in [1, 2)
+        let reference = try TSNE.embed(unit, configuration: c)
+        #expect(reference.embedding.allSatisfy(\.isFinite) && reference.klDivergence < 1)
+        for exponent in [80, -80, 100] {
+            let scaled = try TSNE.embed(unit * Float(sign: .plus, exponent: exponent, significand: 1), configuration: c)
+            #expect(scaled.embedding == reference.embedding, "2^\(exponent)")
+        }
+    }
+
     @Test("Every method separates four blobs: 10-NN accuracy in 2-D is 1 and KL falls", arguments: TSNEConfiguration.Method.allCases)
     func separatesClusters(_ method: TSNEConfiguration.Method) throws {
         let (x, labels) = blobs(perCluster: 50, clusters: 4)
