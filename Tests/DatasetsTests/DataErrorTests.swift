@@ -28,7 +28,7 @@ struct DataErrorTests {
         let dir = try TempDir()
         let svm = try LIBSVMReader().read(path: dir.write("a.svm.gz", gzipCompress(Data("1 2:3\n0 1:1\n".utf8))))
         #expect(svm.features.scalars == [0, 3, 1, 0])
-        #expect(errorMessage { _ = try CSVReader().read(path: dir.path) } == "\(dir.path): no such file or directory")
+        #expect(errorMessage { _ = try CSVReader().read(path: dir.path) } == "\(dir.path): read failed: is a directory, not a file")
         // Garbage after a gzip magic number is a zlib error, reported with the file name.
         let bad = try dir.write("bad.csv.gz", Data([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 0xFF, 0xFF, 0xFF, 0xFF]))
         #expect(errorMessage { _ = try CSVReader().read(path: bad) }.hasPrefix(bad))
