@@ -74,10 +74,9 @@ enum ImageOptions {
         var names: [String]? = nil
         let file = classNamesFile ? arguments.string("class-names") : nil
         if let file {
-            try DataInput.requireReadable(file)
-            // The LM's text reader: a binary or non-UTF-8 file is an error naming the byte offset.
-            var scalars = try CharacterText.read(file)
-            if scalars.first == "\u{FEFF}" { scalars.removeFirst() }   // a byte-order mark is not part of the first name
+            // The LM's text reader: a binary or non-UTF-8 file is an error naming the byte offset, a
+            // directory says so, and a leading byte-order mark is dropped.
+            let scalars = try CharacterText.read(file)
             let text = String(String.UnicodeScalarView(scalars))
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             while lines.last == "" { lines.removeLast() }
